@@ -1,0 +1,17 @@
+namespace Realtime.Wire.Connections;
+
+/// <summary>
+/// The sending side of a WebSocket connection, given to a session. Thread-safe: the session loop,
+/// timers and the connection's own reader (pongs) may all send; one writer drains and flushes.
+/// </summary>
+public interface IMessageOutput
+{
+    /// <summary>Queues one text message (the payload is copied). False when the connection is closing or closed.</summary>
+    bool SendText(ReadOnlySpan<byte> utf8Payload);
+
+    /// <summary>Bytes queued but not yet written to the transport (for backpressure decisions).</summary>
+    long PendingBytes { get; }
+
+    /// <summary>Starts the closing handshake with a status code and a UTF-8 reason of at most 123 bytes.</summary>
+    void Close(ushort closeStatus, string reason);
+}
