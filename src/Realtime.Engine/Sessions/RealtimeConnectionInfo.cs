@@ -1,0 +1,9 @@
+using Realtime.Wire.Events;
+
+namespace Realtime.Engine.Sessions;
+
+/// <summary>
+/// What the upgrade request decided, handed from the Host to the Engine when a session starts:
+/// the dialect, the `model` query parameter (null when absent) and whether `intent=transcription` was asked.
+/// </summary>
+public sealed record RealtimeConnectionInfo(Dialect Dialect, string? Model, bool TranscriptionIntent);
