@@ -1,0 +1,55 @@
+using Microsoft.Extensions.Options;
+
+namespace Realtime.Host.Options;
+
+/// <summary>Checks <see cref="RealtimeServerOptions"/> at startup and names every bad key in one message.</summary>
+internal sealed class RealtimeServerOptionsValidator : IValidateOptions<RealtimeServerOptions>
+{
+    private const long RequiredMessageBytes = 21 * 1024 * 1024;
+
+    public ValidateOptionsResult Validate(string? name, RealtimeServerOptions options)
+    {
+        var failures = new List<string>();
+        RealtimeLimitsOptions limits = options.Limits;
+        if (limits.MaxMessageBytes < RequiredMessageBytes || limits.MaxMessageBytes > Array.MaxLength)
+        {
+            failures.Add($"Realtime:Limits:MaxMessageBytes must be between {RequiredMessageBytes} (21 MiB, what clients may send) and {Array.MaxLength}; got {limits.MaxMessageBytes}.");
+        }
+
+        if (limits.MaxHandshakeHeaderBytes is < 1024 or > 1024 * 1024)
+        {
+            failures.Add($"Realtime:Limits:MaxHandshakeHeaderBytes must be between 1024 and 1048576; got {limits.MaxHandshakeHeaderBytes}.");
+        }
+
+        if (limits.OutgoingFragmentBytes is < 126 or > 1024 * 1024)
+        {
+            failures.Add($"Realtime:Limits:OutgoingFragmentBytes must be between 126 and 1048576 (clients reject frames over 1 MiB); got {limits.OutgoingFragmentBytes}.");
+        }
+
+        if (limits.MaxPendingOutputBytes < 64 * 1024)
+        {
+            failures.Add($"Realtime:Limits:MaxPendingOutputBytes must be at least 65536; got {limits.MaxPendingOutputBytes}.");
+        }
+
+        RealtimeWebSocketOptions socket = options.WebSocket;
+        if (socket.KeepAliveIntervalSeconds is < 0 or > 3600 || double.IsNaN(socket.KeepAliveIntervalSeconds))
+        {
+            failures.Add($"Realtime:WebSocket:KeepAliveIntervalSeconds must be between 0 (off) and 3600; got {socket.KeepAliveIntervalSeconds}.");
+        }
+
+        if (socket.CloseTimeoutSeconds is <= 0 or > 300 || double.IsNaN(socket.CloseTimeoutSeconds))
+        {
+            failures.Add($"Realtime:WebSocket:CloseTimeoutSeconds must be greater than 0 and at most 300; got {socket.CloseTimeoutSeconds}.");
+        }
+
+        for (int i = 0; i < options.ApiKeys.Length; i++)
+        {
+            if (string.IsNullOrWhiteSpace(options.ApiKeys[i]) || options.ApiKeys[i].Any(char.IsWhiteSpace))
+            {
+                failures.Add($"Realtime:ApiKeys:{i} must be a non-empty key without whitespace.");
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

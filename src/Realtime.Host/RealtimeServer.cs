@@ -1,0 +1,29 @@
+using Microsoft.Extensions.Options;
+using Realtime.Host.Connections;
+using Realtime.Host.Options;
+using Realtime.Host.Startup;
+
+namespace Realtime.Host;
+
+/// <summary>Builds the server; Program runs it and the tests start it in-process on 127.0.0.1:0.</summary>
+public static class RealtimeServer
+{
+    /// <summary>Builds the application from standard configuration (appsettings, `__` environment, command line).</summary>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(args);
+        builder.Services.AddOptions<RealtimeServerOptions>()
+            .Bind(builder.Configuration.GetSection(RealtimeServerOptions.SectionName))
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<RealtimeServerOptions>, RealtimeServerOptionsValidator>();
+        builder.Services.AddSingleton<IRealtimeSessionFactory, EchoSessionFactory>();
+        builder.Services.AddSingleton<RealtimeConnectionRunner>();
+        builder.WebHost.ConfigureKestrel((context, kestrel) => EndpointBinding.Bind(kestrel, context.Configuration));
+        configure?.Invoke(builder);
+
+        WebApplication app = builder.Build();
+        app.MapGet("/healthz", static () => "ok");
+        app.Map(Realtime.Wire.Http.Handshake.RealtimePath, RealtimeUpgradeEndpoint.HandleAsync);
+        return app;
+    }
+}

@@ -1,0 +1,20 @@
+namespace Realtime.Wire.Connections;
+
+/// <summary>Limits and timings of one server WebSocket connection.</summary>
+public sealed class WebSocketConnectionOptions
+{
+    /// <summary>Largest client message (all fragments); larger closes with 1009.</summary>
+    public long MaxMessageBytes { get; init; } = 24 * 1024 * 1024;
+
+    /// <summary>Server messages longer than this are sent as several frames.</summary>
+    public int OutgoingFragmentBytes { get; init; } = 64 * 1024;
+
+    /// <summary>Queued output beyond which a further send closes the connection with 1008 (client not reading).</summary>
+    public long MaxPendingOutputBytes { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>Interval of keepalive pings; zero disables them.</summary>
+    public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>How long to wait for the peer's close frame after sending ours.</summary>
+    public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(5);
+}

@@ -1,0 +1,421 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Text;
+using System.Text.Unicode;
+
+namespace Realtime.Wire.Frames;
+
+/// <summary>
+/// Strict RFC 6455 frame reader over a <see cref="ReadOnlySequence{T}"/> (the transport pipe's buffer).
+/// An unfragmented frame that is entirely buffered is unmasked in place and handed over without a copy;
+/// fragmented or partially received messages are assembled in one pooled buffer that is returned as soon
+/// as the message is delivered, so an idle connection holds nothing. Every length is checked against
+/// the message limit when its header is parsed, before a byte of it is buffered.
+/// </summary>
+public sealed class FrameReader : IDisposable
+{
+    private const int MaxFrameHeaderLength = 14;
+    private const int MaxControlPayload = 125;
+
+    private readonly long _maxMessageBytes;
+    private readonly bool _expectMasked;
+
+    // The data message being assembled (fragmented, or received in pieces).
+    private bool _inMessage;
+    private FrameOpcode _messageOpcode;
+    private byte[]? _message;
+    private int _messageLength;
+    private Utf8StreamValidator _utf8;
+
+    // The data frame whose payload is being copied.
+    private bool _inPayload;
+    private long _payloadRemaining;
+    private uint _payloadMask;
+    private int _payloadMaskOffset;
+    private bool _payloadFin;
+
+    /// <summary>Creates a reader for one connection.</summary>
+    /// <param name="maxMessageBytes">Largest data message (all fragments together); larger closes with 1009.</param>
+    /// <param name="expectMasked">True on the server: client frames must be masked (§5.1).</param>
+    public FrameReader(long maxMessageBytes, bool expectMasked = true)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxMessageBytes);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxMessageBytes, Array.MaxLength);
+        _maxMessageBytes = maxMessageBytes;
+        _expectMasked = expectMasked;
+    }
+
+    /// <summary>Status code of the received close frame (1005 when it carried none).</summary>
+    public ushort ReceivedCloseStatus { get; private set; }
+
+    /// <summary>Reason of the received close frame (null when none).</summary>
+    public string? ReceivedCloseReason { get; private set; }
+
+    /// <summary>The close code the violation calls for (1002, 1007 or 1009).</summary>
+    public ushort ViolationStatus { get; private set; }
+
+    /// <summary>A short, constant description of the violation, fit for a close reason.</summary>
+    public string? ViolationReason { get; private set; }
+
+    /// <summary>Whether part of a message is buffered (the reader is not idle).</summary>
+    public bool HasPartialMessage => _inMessage;
+
+    /// <summary>
+    /// Handles every complete frame in <paramref name="buffer"/>. The caller passes <paramref name="consumed"/>
+    /// and <paramref name="examined"/> to exactly one <c>PipeReader.AdvanceTo</c>.
+    /// </summary>
+    public FrameReadStatus Read<THandler>(ReadOnlySequence<byte> buffer, ref THandler handler, out SequencePosition consumed, out SequencePosition examined)
+        where THandler : IFrameHandler
+    {
+        ReadOnlySequence<byte> rest = buffer;
+        FrameReadStatus status = ReadFrames(ref rest, ref handler);
+        consumed = rest.Start;
+        examined = status == FrameReadStatus.NeedMoreData ? buffer.End : rest.Start;
+        return status;
+    }
+
+    /// <summary>Returns the pooled message buffer, if any.</summary>
+    public void Dispose() => ReleaseMessage();
+
+    private FrameReadStatus ReadFrames<THandler>(ref ReadOnlySequence<byte> rest, ref THandler handler)
+        where THandler : IFrameHandler
+    {
+        Span<byte> headerScratch = stackalloc byte[MaxFrameHeaderLength];
+        Span<byte> controlScratch = stackalloc byte[MaxControlPayload];
+        while (true)
+        {
+            if (_inPayload)
+            {
+                if (!CopyPayload(ref rest, ref handler, out bool needMore))
+                {
+                    return FrameReadStatus.Violation;
+                }
+
+                if (needMore)
+                {
+                    return FrameReadStatus.NeedMoreData;
+                }
+
+                continue;
+            }
+
+            if (!TryReadHeader(rest, headerScratch, out byte first, out byte second, out long length, out uint mask, out int headerLength))
+            {
+                if (headerLength < 0)
+                {
+                    return Violate(CloseStatus.ProtocolError, "invalid payload length");
+                }
+
+                return FrameReadStatus.NeedMoreData;
+            }
+
+            bool fin = (first & 0x80) != 0;
+            var opcode = (FrameOpcode)(first & 0x0F);
+            if ((first & 0x70) != 0)
+            {
+                return Violate(CloseStatus.ProtocolError, "reserved bits set");
+            }
+
+            if (((second & 0x80) != 0) != _expectMasked)
+            {
+                return Violate(CloseStatus.ProtocolError, _expectMasked ? "unmasked client frame" : "masked server frame");
+            }
+
+            switch (opcode)
+            {
+                case FrameOpcode.Close or FrameOpcode.Ping or FrameOpcode.Pong:
+                    if (!fin)
+                    {
+                        return Violate(CloseStatus.ProtocolError, "fragmented control frame");
+                    }
+
+                    if (length > MaxControlPayload)
+                    {
+                        return Violate(CloseStatus.ProtocolError, "control frame too long");
+                    }
+
+                    if (rest.Length < headerLength + length)
+                    {
+                        return FrameReadStatus.NeedMoreData;
+                    }
+
+                    Span<byte> control = controlScratch[..(int)length];
+                    rest.Slice(headerLength, length).CopyTo(control);
+                    FrameMask.Apply(control, mask, 0);
+                    rest = rest.Slice(headerLength + length);
+                    if (opcode == FrameOpcode.Ping)
+                    {
+                        handler.OnPing(control);
+                    }
+                    else if (opcode == FrameOpcode.Pong)
+                    {
+                        handler.OnPong(control);
+                    }
+                    else
+                    {
+                        return ReadClose(control);
+                    }
+
+                    continue;
+
+                case FrameOpcode.Continuation:
+                    if (!_inMessage)
+                    {
+                        return Violate(CloseStatus.ProtocolError, "continuation without a message");
+                    }
+
+                    break;
+
+                case FrameOpcode.Text or FrameOpcode.Binary:
+                    if (_inMessage)
+                    {
+                        return Violate(CloseStatus.ProtocolError, "new message inside a fragmented one");
+                    }
+
+                    break;
+
+                default:
+                    return Violate(CloseStatus.ProtocolError, "unknown opcode");
+            }
+
+            long total = (_inMessage ? _messageLength : 0) + length;
+            if (total > _maxMessageBytes)
+            {
+                return Violate(CloseStatus.MessageTooBig, "message too big");
+            }
+
+            if (!_inMessage && fin && rest.Length - headerLength >= length)
+            {
+                // Fast path: the whole message is buffered; unmask in place and hand over the pipe's own bytes.
+                ReadOnlySequence<byte> payload = rest.Slice(headerLength, length);
+                FrameMask.Apply(payload, mask);
+                if (opcode == FrameOpcode.Text && !IsValidUtf8(payload))
+                {
+                    return Violate(CloseStatus.InvalidPayload, "invalid UTF-8");
+                }
+
+                rest = rest.Slice(payload.End);
+                handler.OnMessage(opcode, payload);
+                continue;
+            }
+
+            if (!_inMessage)
+            {
+                _inMessage = true;
+                _messageOpcode = opcode;
+                _messageLength = 0;
+                _utf8.Reset();
+            }
+
+            _inPayload = true;
+            _payloadRemaining = length;
+            _payloadMask = mask;
+            _payloadMaskOffset = 0;
+            _payloadFin = fin;
+            rest = rest.Slice(headerLength);
+        }
+    }
+
+    // Copies what is buffered of the current data frame into the message buffer.
+    private bool CopyPayload<THandler>(ref ReadOnlySequence<byte> rest, ref THandler handler, out bool needMore)
+        where THandler : IFrameHandler
+    {
+        needMore = false;
+        if (_payloadRemaining > 0)
+        {
+            if (rest.IsEmpty)
+            {
+                needMore = true;
+                return true;
+            }
+
+            int take = (int)Math.Min(rest.Length, _payloadRemaining);
+            EnsureCapacity(_messageLength + take);
+            Span<byte> destination = _message.AsSpan(_messageLength, take);
+            rest.Slice(0, take).CopyTo(destination);
+            rest = rest.Slice(take);
+            _payloadMaskOffset = FrameMask.Apply(destination, _payloadMask, _payloadMaskOffset);
+            _payloadRemaining -= take;
+            _messageLength += take;
+            if (_messageOpcode == FrameOpcode.Text && !_utf8.Append(destination, _payloadFin && _payloadRemaining == 0))
+            {
+                Violate(CloseStatus.InvalidPayload, "invalid UTF-8");
+                return false;
+            }
+        }
+        else if (_payloadFin && _messageOpcode == FrameOpcode.Text && !_utf8.Append([], isFinal: true))
+        {
+            Violate(CloseStatus.InvalidPayload, "invalid UTF-8");
+            return false;
+        }
+
+        if (_payloadRemaining == 0)
+        {
+            _inPayload = false;
+            if (_payloadFin)
+            {
+                _inMessage = false;
+                var message = _message is null
+                    ? ReadOnlySequence<byte>.Empty
+                    : new ReadOnlySequence<byte>(_message, 0, _messageLength);
+                handler.OnMessage(_messageOpcode, message);
+                ReleaseMessage();
+            }
+        }
+
+        return true;
+    }
+
+    private FrameReadStatus ReadClose(ReadOnlySpan<byte> payload)
+    {
+        if (payload.Length == 0)
+        {
+            ReceivedCloseStatus = CloseStatus.NoStatus;
+            return FrameReadStatus.CloseReceived;
+        }
+
+        if (payload.Length == 1)
+        {
+            return Violate(CloseStatus.ProtocolError, "close payload of one byte");
+        }
+
+        ushort code = BinaryPrimitives.ReadUInt16BigEndian(payload);
+        if (!CloseStatus.IsValidOnWire(code))
+        {
+            return Violate(CloseStatus.ProtocolError, "invalid close code");
+        }
+
+        ReadOnlySpan<byte> reason = payload[2..];
+        if (!Utf8.IsValid(reason))
+        {
+            return Violate(CloseStatus.InvalidPayload, "invalid UTF-8 in close reason");
+        }
+
+        ReceivedCloseStatus = code;
+        ReceivedCloseReason = reason.IsEmpty ? null : Encoding.UTF8.GetString(reason);
+        return FrameReadStatus.CloseReceived;
+    }
+
+    private FrameReadStatus Violate(ushort status, string reason)
+    {
+        ViolationStatus = status;
+        ViolationReason = reason;
+        ReleaseMessage();
+        _inMessage = false;
+        _inPayload = false;
+        return FrameReadStatus.Violation;
+    }
+
+    private static bool IsValidUtf8(in ReadOnlySequence<byte> payload)
+    {
+        if (payload.IsSingleSegment)
+        {
+            return Utf8.IsValid(payload.FirstSpan);
+        }
+
+        var validator = default(Utf8StreamValidator);
+        SequencePosition position = payload.Start;
+        long left = payload.Length;
+        while (payload.TryGet(ref position, out ReadOnlyMemory<byte> segment))
+        {
+            left -= segment.Length;
+            if (!validator.Append(segment.Span, isFinal: left == 0))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    // headerLength is -1 on an invalid 64-bit length (most significant bit set, §5.2).
+    private static bool TryReadHeader(in ReadOnlySequence<byte> rest, Span<byte> copy, out byte first, out byte second, out long length, out uint mask, out int headerLength)
+    {
+        first = second = 0;
+        length = 0;
+        mask = 0;
+        headerLength = 0;
+        ReadOnlySpan<byte> span = rest.FirstSpan;
+        if (span.Length < MaxFrameHeaderLength && rest.Length > span.Length)
+        {
+            int available = (int)Math.Min(MaxFrameHeaderLength, rest.Length);
+            rest.Slice(0, available).CopyTo(copy);
+            span = copy[..available];
+        }
+
+        if (span.Length < 2)
+        {
+            return false;
+        }
+
+        first = span[0];
+        second = span[1];
+        int lengthCode = second & 0x7F;
+        int needed = 2 + (lengthCode == 126 ? 2 : lengthCode == 127 ? 8 : 0) + ((second & 0x80) != 0 ? 4 : 0);
+        if (span.Length < needed)
+        {
+            return false;
+        }
+
+        int at = 2;
+        if (lengthCode == 126)
+        {
+            length = BinaryPrimitives.ReadUInt16BigEndian(span[2..]);
+            at = 4;
+        }
+        else if (lengthCode == 127)
+        {
+            ulong wide = BinaryPrimitives.ReadUInt64BigEndian(span[2..]);
+            if (wide > long.MaxValue)
+            {
+                headerLength = -1;
+                return false;
+            }
+
+            length = (long)wide;
+            at = 10;
+        }
+        else
+        {
+            length = lengthCode;
+        }
+
+        if ((second & 0x80) != 0)
+        {
+            mask = BinaryPrimitives.ReadUInt32LittleEndian(span[at..]);
+        }
+
+        headerLength = needed;
+        return true;
+    }
+
+    private void EnsureCapacity(int size)
+    {
+        if (_message is not null && _message.Length >= size)
+        {
+            return;
+        }
+
+        // Grow geometrically but never past the limit, so a slow trickle does not rent the maximum up front.
+        int target = (int)Math.Min(_maxMessageBytes, Math.Max(size, Math.Max(4096L, (_message?.Length ?? 0) * 2L)));
+        byte[] bigger = ArrayPool<byte>.Shared.Rent(target);
+        if (_message is not null)
+        {
+            _message.AsSpan(0, _messageLength).CopyTo(bigger);
+            ArrayPool<byte>.Shared.Return(_message);
+        }
+
+        _message = bigger;
+    }
+
+    private void ReleaseMessage()
+    {
+        if (_message is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_message);
+            _message = null;
+        }
+
+        _messageLength = 0;
+    }
+}
