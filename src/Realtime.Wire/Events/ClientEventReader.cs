@@ -341,16 +341,16 @@ public sealed class ClientEventReader : IDisposable
             return ClientEventError.Unknown(unknownKey);
         }
 
-        (int allowed, int required, string[] requiredNames) = type switch
+        (int allowed, int required) = type switch
         {
-            ClientEventType.InputAudioBufferAppend => (KeyAudio, KeyAudio, ["audio"]),
-            ClientEventType.SessionUpdate or ClientEventType.TranscriptionSessionUpdate => (KeySession, KeySession, ["session"]),
-            ClientEventType.ConversationItemCreate => (KeyItem | KeyPreviousItemId, KeyItem, ["item"]),
-            ClientEventType.ConversationItemRetrieve or ClientEventType.ConversationItemDelete => (KeyItemId, KeyItemId, ["item_id"]),
-            ClientEventType.ConversationItemTruncate => (KeyItemId | KeyContentIndex | KeyAudioEndMs, KeyItemId | KeyContentIndex | KeyAudioEndMs, ["item_id", "content_index", "audio_end_ms"]),
-            ClientEventType.ResponseCreate => (KeyResponse, 0, []),
-            ClientEventType.ResponseCancel => (KeyResponseId, 0, []),
-            _ => (0, 0, Array.Empty<string>()),
+            ClientEventType.InputAudioBufferAppend => (KeyAudio, KeyAudio),
+            ClientEventType.SessionUpdate or ClientEventType.TranscriptionSessionUpdate => (KeySession, KeySession),
+            ClientEventType.ConversationItemCreate => (KeyItem | KeyPreviousItemId, KeyItem),
+            ClientEventType.ConversationItemRetrieve or ClientEventType.ConversationItemDelete => (KeyItemId, KeyItemId),
+            ClientEventType.ConversationItemTruncate => (KeyItemId | KeyContentIndex | KeyAudioEndMs, KeyItemId | KeyContentIndex | KeyAudioEndMs),
+            ClientEventType.ResponseCreate => (KeyResponse, 0),
+            ClientEventType.ResponseCancel => (KeyResponseId, 0),
+            _ => (0, 0),
         };
 
         int extra = keys & ~allowed;
@@ -362,14 +362,7 @@ public sealed class ClientEventReader : IDisposable
         int missing = required & ~keys;
         if (missing != 0)
         {
-            int bit = missing & -missing;
-            foreach (string name in requiredNames)
-            {
-                if (KeyName(bit) == name)
-                {
-                    return ClientEventError.Missing(name);
-                }
-            }
+            return ClientEventError.Missing(KeyName(missing & -missing));
         }
 
         return null;
