@@ -163,6 +163,11 @@ public sealed partial class RealtimeSession : IWebSocketSession
                     break;
             }
         }
+        catch (Exception e)
+        {
+            // A bug in handling one message must not end the session: report it and keep serving.
+            SendError(new ClientEventError("server_error", "The server had an error while processing your request: " + e.Message, null, "server_error"), null);
+        }
         finally
         {
             if (message.Buffer is not null)

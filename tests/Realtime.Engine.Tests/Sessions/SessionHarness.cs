@@ -131,8 +131,11 @@ internal sealed class FixedResolver(SessionEngines engines) : ISessionEngineReso
 
 internal sealed class SessionHarness : IAsyncDisposable
 {
+    private readonly Dialect _dialect;
+
     public SessionHarness(Dialect dialect = Dialect.Ga, bool transcription = false)
     {
+        _dialect = dialect;
         var factory = new RealtimeSessionFactory(new FixedResolver(new SessionEngines(null, null, Model, Tts, "default")));
         Session = factory.Create(new RealtimeConnectionInfo(dialect, "gpt-realtime", transcription), Output);
         Session.OnOpen();
@@ -153,6 +156,7 @@ internal sealed class SessionHarness : IAsyncDisposable
     /// <summary>Sends an event and a marker clear, returning the events the first one produced.</summary>
     public async Task<List<JsonElement>> Exchange(string json)
     {
+        await WaitFor(_dialect == Dialect.Beta ? "conversation.created" : "session.created");
         int clears = Output.Types().Count(t => t == "input_audio_buffer.cleared");
         int start = Output.Events.Count;
         Send(json);
