@@ -17,7 +17,27 @@ public static class RealtimeIds
     public static int Write(ReadOnlySpan<byte> prefix, Span<byte> destination, int randomLength = RandomLength)
     {
         prefix.CopyTo(destination);
-        Random.Shared.GetItems(Alphabet, destination.Slice(prefix.Length, randomLength));
+        Span<byte> target = destination.Slice(prefix.Length, randomLength);
+        Span<byte> random = stackalloc byte[64];
+        int filled = 0;
+        while (filled < target.Length)
+        {
+            // One bulk draw, 6 bits per character, rejecting 62 and 63 so every character is equally likely.
+            Random.Shared.NextBytes(random);
+            foreach (byte b in random)
+            {
+                int index = b & 63;
+                if (index < 62)
+                {
+                    target[filled++] = Alphabet[index];
+                    if (filled == target.Length)
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+
         return prefix.Length + randomLength;
     }
 
