@@ -41,6 +41,14 @@ internal sealed class InputAudioBuffer : IDisposable
 
     public void Clear() => Length = 0;
 
+    /// <summary>Drops the first <paramref name="bytes"/> (a VAD commit took them); the rest moves to the front.</summary>
+    public void Consume(int bytes)
+    {
+        bytes = Math.Clamp(bytes, 0, Length);
+        _buffer.AsSpan(bytes, Length - bytes).CopyTo(_buffer);
+        Length -= bytes;
+    }
+
     public void Dispose()
     {
         if (_buffer.Length > 0)

@@ -331,6 +331,7 @@ public sealed partial class RealtimeSession
         if (_defaultRun == run)
         {
             _defaultRun = null;
+            ArmIdleTimeout(run);
         }
 
         Utf8JsonWriter json = _writer.Begin(ServerEventType.ResponseDone);

@@ -34,6 +34,7 @@ public sealed partial class RealtimeSession : IWebSocketSession
     private ResponseRun? _defaultRun;
     private bool _audioProduced;
     private Task _loop = Task.CompletedTask;
+    private long _appendedBytes;
 
     internal RealtimeSession(RealtimeConnectionInfo info, IMessageOutput output, SessionEngines engines, RealtimeSessionOptions options, TimeProvider time)
     {
@@ -120,6 +121,12 @@ public sealed partial class RealtimeSession : IWebSocketSession
                 }
             }
 
+            _turns?.Dispose();
+            if (_samples16k.Length > 0)
+            {
+                ArrayPool<float>.Shared.Return(_samples16k);
+            }
+
             _event.Dispose();
             _reader.Dispose();
             _writer.Dispose();
@@ -158,6 +165,10 @@ public sealed partial class RealtimeSession : IWebSocketSession
                 case SessionMessageKind.ResponseFinished:
                     OnFinished(message.Run!);
                     break;
+                case SessionMessageKind.Transcript:
+                case SessionMessageKind.TranscriptFailed:
+                    OnTranscript(message);
+                    break;
                 case SessionMessageKind.ResponseFailed:
                     OnFailed(message.Run!, message.Error!, message.Stage ?? "llm");
                     break;
@@ -191,8 +202,11 @@ public sealed partial class RealtimeSession : IWebSocketSession
             if (!_input.TryAppend(_event.Audio))
             {
                 SendError(ClientEventError.InvalidValue("audio", $"Input audio buffer is full: at most {_options.MaxBufferedAudioBytes} bytes may be buffered before a commit or clear."), _event.EventId);
+                return;
             }
 
+            _appendedBytes += _event.AudioLength;
+            OnInputAudio(_event.Audio);
             return;
         }
 
@@ -221,7 +235,7 @@ public sealed partial class RealtimeSession : IWebSocketSession
                 CommitInput();
                 break;
             case ClientEventType.InputAudioBufferClear:
-                _input.Clear();
+                ClearInput();
                 Send(_writer.Begin(ServerEventType.InputAudioBufferCleared));
                 break;
             case ClientEventType.ConversationItemCreate:
@@ -265,6 +279,7 @@ public sealed partial class RealtimeSession : IWebSocketSession
     {
         bool transcriptionUpdate = e.Type == ClientEventType.TranscriptionSessionUpdate;
         _config = SessionConfigParser.Apply(_config, e.Session, _info.Dialect, transcriptionUpdate, _audioProduced);
+        ApplyTurnDetection();
         bool transcriptionReply = _info.Dialect == Dialect.Beta && (transcriptionUpdate || _config.IsTranscription);
         Utf8JsonWriter json = _writer.Begin(transcriptionReply ? ServerEventType.TranscriptionSessionUpdated : ServerEventType.SessionUpdated);
         SessionWriter.Write(json, _config, _info.Dialect);
@@ -273,7 +288,7 @@ public sealed partial class RealtimeSession : IWebSocketSession
 
     private void CommitInput()
     {
-        int bytesPerMs = _config.InputFormat switch { Wire.Audio.AudioFormat.Pcm16 => 48, _ => 8 };
+        int bytesPerMs = InputBytesPerMs;
         double ms = (double)_input.Length / bytesPerMs;
         if (ms < 100)
         {
@@ -283,17 +298,10 @@ public sealed partial class RealtimeSession : IWebSocketSession
                 null));
         }
 
-        var part = new ContentPart { Kind = ContentKind.InputAudio, AudioBytesPerMs = bytesPerMs };
-        part.AppendAudio(_input.Span);
-        _input.Clear();
-        var item = new ConversationItem { Id = RealtimeIds.NewItem(), Type = ItemType.Message, Role = ItemRole.User };
-        item.Content.Add(part);
-        string? previous = _conversation.Insert(item, null);
-        Utf8JsonWriter json = _writer.Begin(ServerEventType.InputAudioBufferCommitted);
-        json.WriteString("previous_item_id", previous);
-        json.WriteString("item_id", item.Id);
-        Send(json);
-        SendItemAddedAndDone(item, previous);
+        string itemId = _speechItemId ?? RealtimeIds.NewItem();
+        _turns?.CancelSpeech();
+        _speechItemId = null;
+        CommitAudio(itemId, _input.Length);
     }
 
     private void Send(Utf8JsonWriter json) => _output.SendText(_writer.End());

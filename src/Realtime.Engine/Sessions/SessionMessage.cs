@@ -14,4 +14,7 @@ internal readonly record struct SessionMessage(
     ResponseRun? Run = null,
     ChatDelta Delta = default,
     Exception? Error = null,
-    string? Stage = null);
+    string? Stage = null,
+    string? ItemId = null,
+    string? Text = null,
+    bool Final = false);
