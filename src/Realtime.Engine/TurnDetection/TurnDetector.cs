@@ -6,24 +6,137 @@ namespace Realtime.Engine.TurnDetection;
 /// server_vad on audio time: feeds 16 kHz audio frame by frame to a speech detector stream and turns
 /// probabilities into SpeechStarted/SpeechStopped events. One per session; not thread-safe.
 /// </summary>
+/// <remarks>
+/// Speech starts when probability stays at or above <c>threshold</c> (never dipping below the exit threshold,
+/// <c>threshold - 0.15</c>) for <see cref="MinSpeechMs"/>, so clicks and noise bursts do not open a turn. It stops
+/// once probability has stayed below the exit threshold for <c>silence_duration_ms</c>; probabilities between the
+/// two thresholds neither end the pause nor extend it, as in Silero's own iterator.
+/// </remarks>
 public sealed class TurnDetector : IDisposable
 {
-    public TurnDetector(ISpeechDetector detector, TurnDetectionSettings settings) => throw new NotImplementedException();
+    /// <summary>Speech must last this long before SpeechStarted; shorter bursts are treated as noise.</summary>
+    public const int MinSpeechMs = 90;
+
+    private const float Hysteresis = 0.15f;
+    private const int SampleRate = 16_000;
+
+    private readonly ISpeechDetectorStream _stream;
+    private readonly float[] _frame;
+    private int _frameFill;
+    private long _samplesFed;
+    private long _processedSamples; // samples of complete frames handed to the detector
+    private bool _inSpeech;
+    private long _candidateStartSample = -1; // first frame of not yet confirmed speech
+    private long _silenceStartSample = -1; // first frame of the current pause while in speech
+    private bool _disposed;
+
+    public TurnDetector(ISpeechDetector detector, TurnDetectionSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(detector);
+        ArgumentNullException.ThrowIfNull(settings);
+        Settings = settings;
+        _frame = new float[detector.FrameSamples];
+        _stream = detector.OpenStream();
+    }
 
     /// <summary>Current settings; replaced by session.update between appends.</summary>
     public TurnDetectionSettings Settings { get; set; } = new();
 
     /// <summary>Milliseconds of audio fed so far (the audio clock).</summary>
-    public long AudioMs => throw new NotImplementedException();
+    public long AudioMs => SamplesToMs(_samplesFed);
 
     /// <summary>True between SpeechStarted and SpeechStopped.</summary>
-    public bool InSpeech => throw new NotImplementedException();
+    public bool InSpeech => _inSpeech;
 
     /// <summary>Feeds audio; appends any turn events found, in order, to <paramref name="events"/>.</summary>
-    public void Process(ReadOnlySpan<float> samples16k, List<TurnEvent> events) => throw new NotImplementedException();
+    public void Process(ReadOnlySpan<float> samples16k, List<TurnEvent> events)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _samplesFed += samples16k.Length;
+        while (!samples16k.IsEmpty)
+        {
+            int take = Math.Min(samples16k.Length, _frame.Length - _frameFill);
+            samples16k[..take].CopyTo(_frame.AsSpan(_frameFill));
+            _frameFill += take;
+            samples16k = samples16k[take..];
+            if (_frameFill == _frame.Length)
+            {
+                _frameFill = 0;
+                float probability = _stream.Process(_frame);
+                long frameStart = _processedSamples;
+                _processedSamples += _frame.Length;
+                OnFrame(probability, frameStart, _processedSamples, events);
+            }
+        }
+    }
 
     /// <summary>Discards pending speech (input_audio_buffer.clear); the audio clock keeps running.</summary>
-    public void CancelSpeech() => throw new NotImplementedException();
+    public void CancelSpeech()
+    {
+        _inSpeech = false;
+        _candidateStartSample = -1;
+        _silenceStartSample = -1;
+        _stream.Reset();
+    }
 
-    public void Dispose() => throw new NotImplementedException();
+    public void Dispose()
+    {
+        if (!_disposed)
+        {
+            _disposed = true;
+            _stream.Dispose();
+        }
+    }
+
+    private void OnFrame(float probability, long frameStart, long frameEnd, List<TurnEvent> events)
+    {
+        var settings = Settings;
+        float threshold = settings.Threshold;
+        float exitThreshold = Math.Max(threshold - Hysteresis, 0.01f);
+        if (!_inSpeech)
+        {
+            if (probability >= threshold)
+            {
+                if (_candidateStartSample < 0)
+                {
+                    _candidateStartSample = frameStart;
+                }
+            }
+            else if (probability < exitThreshold)
+            {
+                _candidateStartSample = -1;
+            }
+
+            if (_candidateStartSample >= 0 && SamplesToMs(frameEnd - _candidateStartSample) >= MinSpeechMs)
+            {
+                _inSpeech = true;
+                _silenceStartSample = -1;
+                long startMs = Math.Max(0, SamplesToMs(_candidateStartSample) - settings.PrefixPaddingMs);
+                _candidateStartSample = -1;
+                events.Add(new TurnEvent(TurnEventKind.SpeechStarted, startMs));
+            }
+
+            return;
+        }
+
+        if (probability >= threshold)
+        {
+            _silenceStartSample = -1;
+        }
+        else if (probability < exitThreshold && _silenceStartSample < 0)
+        {
+            _silenceStartSample = frameStart;
+        }
+
+        if (_silenceStartSample >= 0 && SamplesToMs(frameEnd - _silenceStartSample) >= settings.SilenceDurationMs)
+        {
+            _inSpeech = false;
+            _silenceStartSample = -1;
+            // Decided at the end of this frame: speech end + silence, rounded up to the frame grid.
+            events.Add(new TurnEvent(TurnEventKind.SpeechStopped, SamplesToMs(frameEnd)));
+        }
+    }
+
+    private static long SamplesToMs(long samples) => samples * 1000 / SampleRate;
 }

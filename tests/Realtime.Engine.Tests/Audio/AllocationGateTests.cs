@@ -1,0 +1,92 @@
+using Realtime.Engine.Audio;
+using Realtime.Engine.Backends.Local;
+using Realtime.Engine.Tests.TurnDetection;
+using Realtime.Engine.TurnDetection;
+using Realtime.Wire.Audio;
+
+namespace Realtime.Engine.Tests.Audio;
+
+/// <summary>Hot paths allocate nothing once warm: measured on this thread around repeated calls.</summary>
+public sealed class AllocationGateTests(SileroDetectorFixture fixture) : IClassFixture<SileroDetectorFixture>
+{
+    [Theory]
+    [InlineData(AudioFormat.Pcm16)]
+    [InlineData(AudioFormat.G711Ulaw)]
+    [InlineData(AudioFormat.G711Alaw)]
+    public void Convert_allocates_nothing(AudioFormat format)
+    {
+        var converter = new InputAudioConverter(format);
+        byte[] chunk = InputAudioConverterTests.Encode(Tone.SinePcm(440, format.SampleRate(), format.SampleRate() / 25), format); // 40 ms
+        var output = new float[InputAudioConverter.MaxOutputSamples(chunk.Length, format)];
+        converter.Convert(chunk, output);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100; i++)
+        {
+            converter.Convert(chunk.AsSpan(0, chunk.Length - (i % 3)), output);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Theory]
+    [InlineData(22_050, AudioFormat.Pcm16)]
+    [InlineData(24_000, AudioFormat.Pcm16)]
+    [InlineData(24_000, AudioFormat.G711Ulaw)]
+    [InlineData(16_000, AudioFormat.G711Alaw)]
+    public void Encode_allocates_nothing(int rate, AudioFormat format)
+    {
+        var encoder = new OutputAudioEncoder(rate, format);
+        short[] chunk = Tone.SinePcm(440, rate, rate / 10);
+        var destination = new byte[encoder.MaxEncodedBytes(chunk.Length) + encoder.MaxFlushBytes];
+        encoder.Encode(chunk, destination);
+        encoder.Flush(destination);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 50; i++)
+        {
+            encoder.Encode(chunk, destination);
+        }
+
+        encoder.Flush(destination);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void TurnDetector_with_Silero_allocates_nothing_per_append()
+    {
+        float[] audio = SileroSpeechDetectorTests.Load16k("two_turns.wav");
+        using var detector = new TurnDetector(fixture.Detector, new TurnDetectionSettings());
+        var events = new List<TurnEvent>(16);
+        detector.Process(audio.AsSpan(0, 16_000), events); // warm-up: first inference, JIT
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int offset = 16_000; offset + 640 <= audio.Length; offset += 640)
+        {
+            detector.Process(audio.AsSpan(offset, 640), events); // 40 ms appends, turns included
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.NotEmpty(events);
+        Assert.Equal(0, allocated);
+    }
+
+    [Fact]
+    public void Silero_batch_allocates_nothing_once_its_size_was_seen()
+    {
+        var detector = fixture.Detector;
+        using var batch = detector.CreateBatch(8);
+        var streams = Enumerable.Range(0, 8).Select(_ => detector.OpenStream()).ToArray();
+        var frames = Tone.Sine(300, 16_000, 512 * 8, 0.1);
+        var probabilities = new float[8];
+        batch.Process(streams, frames, probabilities);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 20; i++)
+        {
+            batch.Process(streams, frames, probabilities);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        foreach (var stream in streams)
+        {
+            stream.Dispose();
+        }
+    }
+}
