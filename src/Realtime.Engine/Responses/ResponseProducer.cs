@@ -1,0 +1,112 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+using System.Threading.Channels;
+using Realtime.Engine.Audio;
+using Realtime.Engine.Backends;
+using Realtime.Engine.Sessions;
+using Realtime.Wire.Audio;
+
+namespace Realtime.Engine.Responses;
+
+/// <summary>
+/// Runs the backends of one response off the session loop: streams the chat model, hands text to the synthesizer
+/// clause by clause (synthesis of a chunk overlaps the model writing the next), and posts every delta and audio
+/// chunk to the session inbox. It touches no session state.
+/// </summary>
+internal static class ResponseProducer
+{
+    public static async Task RunAsync(ResponseRun run, ChatRequest request, IChatModel llm, ISpeechSynthesizer? tts, ChannelWriter<SessionMessage> inbox)
+    {
+        CancellationToken token = run.Cancellation.Token;
+        string stage = "llm";
+        Channel<string>? speech = null;
+        Task? synthesis = null;
+        if (run.Settings.AudioOutput && tts is not null)
+        {
+            speech = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+            synthesis = SynthesizeAsync(run, speech.Reader, tts, inbox, token);
+        }
+
+        try
+        {
+            var chunker = new SpeechChunker();
+            await foreach (ChatDelta delta in llm.StreamAsync(request, token).ConfigureAwait(false))
+            {
+                inbox.TryWrite(new SessionMessage(SessionMessageKind.ChatDelta, Run: run, Delta: delta));
+                if (speech is not null && delta.Kind == ChatDeltaKind.Text && delta.Text is { Length: > 0 } text)
+                {
+                    foreach (string chunk in chunker.Push(text))
+                    {
+                        speech.Writer.TryWrite(chunk);
+                    }
+                }
+            }
+
+            if (speech is not null)
+            {
+                if (chunker.Flush() is string rest)
+                {
+                    speech.Writer.TryWrite(rest);
+                }
+
+                speech.Writer.TryComplete();
+                stage = "tts";
+                await synthesis!.ConfigureAwait(false);
+            }
+
+            inbox.TryWrite(new SessionMessage(SessionMessageKind.ResponseFinished, Run: run));
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // The loop already closed the response (cancel, barge-in, limit); nothing more to say.
+        }
+        catch (Exception e)
+        {
+            speech?.Writer.TryComplete();
+            if (synthesis is { IsFaulted: true })
+            {
+                stage = "tts";
+            }
+
+            inbox.TryWrite(new SessionMessage(SessionMessageKind.ResponseFailed, Run: run, Error: e, Stage: stage));
+        }
+    }
+
+    private static async Task SynthesizeAsync(ResponseRun run, ChannelReader<string> chunks, ISpeechSynthesizer tts, ChannelWriter<SessionMessage> inbox, CancellationToken token)
+    {
+        ResponseSettings settings = run.Settings;
+        OutputAudioEncoder? encoder = null;
+        await foreach (string text in chunks.ReadAllAsync(token).ConfigureAwait(false))
+        {
+            var request = new SynthesisRequest(text, settings.Voice, null, (float)settings.Speed);
+            await foreach (AudioChunk chunk in tts.SynthesizeAsync(request, token).ConfigureAwait(false))
+            {
+                ReadOnlySpan<short> samples = chunk.Samples.Span;
+                byte[] buffer;
+                int length;
+                if (chunk.SampleRate == 24_000 && settings.OutputFormat == AudioFormat.Pcm16)
+                {
+                    ReadOnlySpan<byte> bytes = MemoryMarshal.AsBytes(samples);
+                    buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, bytes.Length));
+                    bytes.CopyTo(buffer);
+                    length = bytes.Length;
+                }
+                else
+                {
+                    encoder ??= new OutputAudioEncoder(chunk.SampleRate, settings.OutputFormat);
+                    buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, encoder.MaxEncodedBytes(samples.Length)));
+                    length = encoder.Encode(samples, buffer);
+                }
+
+                inbox.TryWrite(new SessionMessage(SessionMessageKind.Audio, buffer, length, run));
+            }
+        }
+
+        if (encoder is not null)
+        {
+            byte[] tail = ArrayPool<byte>.Shared.Rent(encoder.MaxEncodedBytes(0) + 4096);
+            int length = encoder.Flush(tail);
+            inbox.TryWrite(new SessionMessage(SessionMessageKind.Audio, tail, length, run));
+        }
+    }
+}

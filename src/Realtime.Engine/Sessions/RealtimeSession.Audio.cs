@@ -1,0 +1,298 @@
+using System.Buffers;
+using System.Text.Json;
+using Realtime.Engine.Audio;
+using Realtime.Engine.Backends;
+using Realtime.Engine.Conversation;
+using Realtime.Engine.Responses;
+using Realtime.Engine.TurnDetection;
+using Realtime.Wire.Audio;
+using Realtime.Wire.Events;
+
+namespace Realtime.Engine.Sessions;
+
+/// <summary>
+/// Input audio: server VAD on audio time (speech_started/stopped, auto-commit, auto-response, barge-in),
+/// idle timeout, and input transcription of committed turns.
+/// </summary>
+public sealed partial class RealtimeSession
+{
+    private readonly List<TurnEvent> _turnEvents = [];
+    private TurnDetector? _turns;
+    private InputAudioConverter? _converter;
+    private float[] _samples16k = [];
+    private string? _speechItemId;
+    private long _speechStartMs;
+
+    /// <summary>Audio time (ms since the first appended sample) at which the input buffer's first byte was appended.</summary>
+    private long _bufferStartMs;
+
+    /// <summary>Audio time from which the idle timeout counts (after a response finished); null when not armed.</summary>
+    private long? _idleSinceMs;
+
+    private int InputBytesPerMs => _config.InputFormat.BytesPerMillisecond();
+
+    private long AudioClockMs => _appendedBytes / InputBytesPerMs;
+
+    /// <summary>(Re)creates or drops the turn detector after the session's turn detection changed.</summary>
+    private void ApplyTurnDetection()
+    {
+        TurnDetectionConfig? config = _config.TurnDetection;
+        if (config is null || _engines.Vad is null)
+        {
+            _turns?.Dispose();
+            _turns = null;
+            _speechItemId = null;
+            return;
+        }
+
+        // semantic_vad: Silero speech segments with an end-of-turn hold-off scaled by eagerness.
+        TurnDetectionSettings settings = config.Semantic
+            ? new TurnDetectionSettings(0.5f, 300, config.Eagerness switch { "low" => 1200, "high" => 300, _ => 700 })
+            : new TurnDetectionSettings((float)config.Threshold, config.PrefixPaddingMs, config.SilenceDurationMs);
+        if (_turns is null)
+        {
+            _turns = new TurnDetector(_engines.Vad, settings);
+        }
+        else
+        {
+            _turns.Settings = settings;
+        }
+
+        if (_converter is null || _converter.Format != _config.InputFormat)
+        {
+            _converter = new InputAudioConverter(_config.InputFormat);
+        }
+    }
+
+    private void OnInputAudio(ReadOnlySpan<byte> audio)
+    {
+        if (_turns is null && _config.TurnDetection is not null && _engines.Vad is not null)
+        {
+            ApplyTurnDetection();
+        }
+
+        if (_turns is null || _converter is null)
+        {
+            return;
+        }
+
+        int needed = InputAudioConverter.MaxOutputSamples(audio.Length, _converter.Format);
+        if (_samples16k.Length < needed)
+        {
+            if (_samples16k.Length > 0)
+            {
+                ArrayPool<float>.Shared.Return(_samples16k);
+            }
+
+            _samples16k = ArrayPool<float>.Shared.Rent(needed);
+        }
+
+        int count = _converter.Convert(audio, _samples16k);
+        _turnEvents.Clear();
+        _turns.Process(_samples16k.AsSpan(0, count), _turnEvents);
+        foreach (TurnEvent turn in _turnEvents)
+        {
+            if (turn.Kind == TurnEventKind.SpeechStarted)
+            {
+                OnSpeechStarted(turn.AudioMs);
+            }
+            else
+            {
+                OnSpeechStopped(turn.AudioMs);
+            }
+        }
+
+        CheckIdleTimeout();
+    }
+
+    private void OnSpeechStarted(long audioStartMs)
+    {
+        _speechItemId = RealtimeIds.NewItem();
+        _speechStartMs = audioStartMs;
+        _idleSinceMs = null;
+        Utf8JsonWriter json = _writer.Begin(ServerEventType.InputAudioBufferSpeechStarted);
+        json.WriteNumber("audio_start_ms", audioStartMs);
+        json.WriteString("item_id", _speechItemId);
+        Send(json);
+        if (_config.TurnDetection is { InterruptResponse: true } && _defaultRun is { } run)
+        {
+            Cancel(run, "turn_detected");
+        }
+    }
+
+    private void OnSpeechStopped(long audioEndMs)
+    {
+        string itemId = _speechItemId ?? RealtimeIds.NewItem();
+        _speechItemId = null;
+        Utf8JsonWriter json = _writer.Begin(ServerEventType.InputAudioBufferSpeechStopped);
+        json.WriteNumber("audio_end_ms", audioEndMs);
+        json.WriteString("item_id", itemId);
+        Send(json);
+
+        // The turn spans audio_start_ms..audio_end_ms: drop what came before it, commit up to its end.
+        int bytesPerMs = InputBytesPerMs;
+        int skip = (int)Math.Clamp((_speechStartMs - _bufferStartMs) * bytesPerMs, 0, _input.Length);
+        _input.Consume(skip);
+        _bufferStartMs += skip / bytesPerMs;
+        int take = (int)Math.Clamp((audioEndMs - _bufferStartMs) * bytesPerMs, 0, _input.Length);
+        CommitAudio(itemId, take);
+        if (_config.TurnDetection is { CreateResponse: true } && _defaultRun is null && !_config.IsTranscription)
+        {
+            StartResponse(ResponseParser.Parse(default, _config, _info.Dialect, _conversation));
+        }
+    }
+
+    private void CheckIdleTimeout()
+    {
+        if (_idleSinceMs is not long since || _config.TurnDetection is not { Semantic: false, IdleTimeoutMs: int idle } || _turns!.InSpeech || _defaultRun is not null)
+        {
+            return;
+        }
+
+        long now = AudioClockMs;
+        if (now - since < idle)
+        {
+            return;
+        }
+
+        _idleSinceMs = null;
+        string itemId = RealtimeIds.NewItem();
+        Utf8JsonWriter json = _writer.Begin(ServerEventType.InputAudioBufferTimeoutTriggered);
+        json.WriteNumber("audio_start_ms", _bufferStartMs);
+        json.WriteNumber("audio_end_ms", now);
+        json.WriteString("item_id", itemId);
+        Send(json);
+        CommitAudio(itemId, _input.Length);
+        StartResponse(ResponseParser.Parse(default, _config, _info.Dialect, _conversation));
+    }
+
+    /// <summary>Arms the idle timeout once a default response is done (playback time of its audio included).</summary>
+    private void ArmIdleTimeout(ResponseRun run)
+    {
+        long playbackMs = 0;
+        foreach (ConversationItem item in run.Output)
+        {
+            foreach (ContentPart part in item.Content)
+            {
+                playbackMs += part.AudioLength / Math.Max(1, part.AudioBytesPerMs);
+            }
+        }
+
+        _idleSinceMs = AudioClockMs + playbackMs;
+    }
+
+    private void ClearInput()
+    {
+        _input.Clear();
+        _turns?.CancelSpeech();
+        _speechItemId = null;
+        _bufferStartMs = AudioClockMs;
+    }
+
+    /// <summary>Turns the first <paramref name="bytes"/> of the input buffer into a committed user audio item.</summary>
+    private void CommitAudio(string itemId, int bytes)
+    {
+        int bytesPerMs = InputBytesPerMs;
+        var part = new ContentPart { Kind = ContentKind.InputAudio, AudioBytesPerMs = bytesPerMs };
+        part.AppendAudio(_input.Span[..bytes]);
+        _input.Consume(bytes);
+        _bufferStartMs += bytes / bytesPerMs;
+        var item = new ConversationItem { Id = itemId, Type = ItemType.Message, Role = ItemRole.User };
+        item.Content.Add(part);
+        string? previous = _conversation.Insert(item, null);
+        Utf8JsonWriter json = _writer.Begin(ServerEventType.InputAudioBufferCommitted);
+        json.WriteString("previous_item_id", previous);
+        json.WriteString("item_id", item.Id);
+        Send(json);
+        SendItemAddedAndDone(item, previous);
+        StartTranscription(item, part);
+    }
+
+    private void StartTranscription(ConversationItem item, ContentPart part)
+    {
+        if (_config.Transcription is not { } options || _engines.Transcription is not { } recognizer)
+        {
+            return;
+        }
+
+        // Decoding the committed audio to 16 kHz happens here (loop), recognition off the loop.
+        var converter = new InputAudioConverter(_config.InputFormat);
+        float[] samples = new float[InputAudioConverter.MaxOutputSamples(part.AudioLength, _config.InputFormat)];
+        int count = converter.Convert(part.Audio.AsSpan(0, part.AudioLength), samples);
+        _ = TranscribeAsync(recognizer, new RecognitionOptions(options.Model, options.Language, options.Prompt), item.Id, samples, count);
+    }
+
+    private async Task TranscribeAsync(ISpeechRecognizer recognizer, RecognitionOptions options, string itemId, float[] samples, int count)
+    {
+        try
+        {
+            ISpeechRecognitionStream stream = recognizer.Open(options, CancellationToken.None);
+            await using (stream.ConfigureAwait(false))
+            {
+                stream.Write(samples.AsSpan(0, count));
+                stream.Complete();
+                await foreach (TranscriptUpdate update in stream.ReadAsync(CancellationToken.None).ConfigureAwait(false))
+                {
+                    _inbox.Writer.TryWrite(new SessionMessage(SessionMessageKind.Transcript, ItemId: itemId, Text: update.Text, Final: update.IsFinal, Length: count));
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            _inbox.Writer.TryWrite(new SessionMessage(SessionMessageKind.TranscriptFailed, ItemId: itemId, Error: e));
+        }
+    }
+
+    private void OnTranscript(in SessionMessage message)
+    {
+        ConversationItem? item = _conversation.Find(message.ItemId!);
+        if (message.Kind == SessionMessageKind.TranscriptFailed)
+        {
+            Utf8JsonWriter failed = _writer.Begin(ServerEventType.InputAudioTranscriptionFailed);
+            failed.WriteString("item_id", message.ItemId);
+            failed.WriteNumber("content_index", 0);
+            failed.WriteStartObject("error");
+            failed.WriteString("type", "server_error");
+            failed.WriteString("code", "transcription_failed");
+            failed.WriteString("message", message.Error?.Message);
+            failed.WriteNull("param");
+            failed.WriteEndObject();
+            Send(failed);
+            return;
+        }
+
+        if (!message.Final)
+        {
+            Utf8JsonWriter delta = _writer.Begin(ServerEventType.InputAudioTranscriptionDelta);
+            delta.WriteString("item_id", message.ItemId);
+            delta.WriteNumber("content_index", 0);
+            delta.WriteString("delta", message.Text);
+            Send(delta);
+            return;
+        }
+
+        if (item is not null && item.Content.Count > 0)
+        {
+            item.Content[0].Transcript = message.Text;
+        }
+
+        // Usage as the hosted service reports it: ~10 audio tokens per second of input (16 kHz samples here).
+        int audioTokens = message.Length / 1600;
+        int textTokens = ChatHistory.EstimateTokens(message.Text);
+        Utf8JsonWriter json = _writer.Begin(ServerEventType.InputAudioTranscriptionCompleted);
+        json.WriteString("item_id", message.ItemId);
+        json.WriteNumber("content_index", 0);
+        json.WriteString("transcript", message.Text);
+        json.WriteStartObject("usage");
+        json.WriteString("type", "tokens");
+        json.WriteNumber("total_tokens", audioTokens + textTokens);
+        json.WriteNumber("input_tokens", audioTokens);
+        json.WriteStartObject("input_token_details");
+        json.WriteNumber("text_tokens", 0);
+        json.WriteNumber("audio_tokens", audioTokens);
+        json.WriteEndObject();
+        json.WriteNumber("output_tokens", textTokens);
+        json.WriteEndObject();
+        Send(json);
+    }
+}

@@ -1,0 +1,392 @@
+using System.Text.Json;
+using Realtime.Engine.Backends;
+using Realtime.Engine.Conversation;
+using Realtime.Engine.Responses;
+using Realtime.Wire.Events;
+
+namespace Realtime.Engine.Sessions;
+
+/// <summary>Response lifecycle (§3.9, §3.10, §5.1–5.5): creation, deltas from the producer, closing, cancel.</summary>
+public sealed partial class RealtimeSession
+{
+    private void CreateResponse(JsonElement response)
+    {
+        if (_config.IsTranscription)
+        {
+            throw new RequestException(new ClientEventError("invalid_request", "Responses are not available in transcription sessions.", null));
+        }
+
+        ResponseSettings settings = ResponseParser.Parse(response, _config, _info.Dialect, _conversation);
+        if (!settings.OutOfBand && _defaultRun is not null)
+        {
+            throw new RequestException(new ClientEventError(
+                "conversation_already_has_active_response",
+                $"Conversation already has an active response in progress: {_defaultRun.Id}. Wait until the response is finished before creating a new one.",
+                null));
+        }
+
+        StartResponse(settings);
+    }
+
+    private void StartResponse(ResponseSettings settings)
+    {
+        var run = new ResponseRun(RealtimeIds.NewResponse(), settings);
+        _runs.Add(run.Id, run);
+        if (!settings.OutOfBand)
+        {
+            _defaultRun = run;
+        }
+
+        IReadOnlyList<ChatMessage> messages = settings.Input ?? ChatHistory.Build(_conversation.Items);
+        int inputTokens = ChatHistory.EstimateTokens(settings.Instructions);
+        foreach (ChatMessage message in messages)
+        {
+            inputTokens += ChatHistory.EstimateTokens(message.Content) + 4;
+        }
+
+        run.InputTokens = inputTokens;
+        var tools = new List<ChatTool>(settings.Tools.Count);
+        foreach (ToolDefinition tool in settings.Tools)
+        {
+            tools.Add(new ChatTool(tool.Name, tool.Description, tool.ParametersJson));
+        }
+
+        var request = new ChatRequest(_config.Model, settings.Instructions, messages, tools, settings.ToolChoice, settings.Temperature is double t ? (float)t : null, settings.MaxOutputTokens);
+        Utf8JsonWriter json = _writer.Begin(ServerEventType.ResponseCreated);
+        ResponseWriter.Write(json, run, _conversation.Id, _info.Dialect, done: false);
+        Send(json);
+        _ = ResponseProducer.RunAsync(run, request, _engines.Llm, settings.AudioOutput ? _engines.Tts : null, _inbox.Writer);
+    }
+
+    private void CancelResponse(string? responseId)
+    {
+        ResponseRun? run = responseId is null ? _defaultRun : _runs.GetValueOrDefault(responseId);
+        if (run is null)
+        {
+            throw new RequestException(new ClientEventError("response_cancel_not_active", "Cancellation failed: no active response found", null));
+        }
+
+        Cancel(run, "client_cancelled");
+    }
+
+    private void Cancel(ResponseRun run, string reason)
+    {
+        run.Status = ResponseStatus.Cancelled;
+        run.StatusReason = reason;
+        run.Cancellation.Cancel();
+        Finish(run);
+    }
+
+    private ResponseRun? FindRunWriting(ConversationItem item)
+    {
+        foreach (ResponseRun run in _runs.Values)
+        {
+            if (run.OpenMessage == item || run.OpenCall == item)
+            {
+                return run;
+            }
+        }
+
+        return null;
+    }
+
+    private void OnChatDelta(ResponseRun run, ChatDelta delta)
+    {
+        if (run.Finished)
+        {
+            return;
+        }
+
+        switch (delta.Kind)
+        {
+            case ChatDeltaKind.Text when !string.IsNullOrEmpty(delta.Text) && run.OpenCall is null:
+                ConversationItem item = run.OpenMessage ?? OpenMessage(run);
+                int outputIndex = run.Output.Count - 1;
+                run.Text.Append(delta.Text);
+                ServerEventType type = run.Settings.AudioOutput ? ServerEventType.ResponseOutputAudioTranscriptDelta : ServerEventType.ResponseOutputTextDelta;
+                _output.SendText(_writer.WriteTextDelta(type, run.Id, item.Id, outputIndex, 0, delta.Text));
+                run.OutputTextTokens += ChatHistory.EstimateTokens(delta.Text);
+                if (run.Settings.MaxOutputTokens is int max && run.OutputTextTokens >= max)
+                {
+                    run.Status = ResponseStatus.Incomplete;
+                    run.StatusReason = "max_output_tokens";
+                    run.Cancellation.Cancel();
+                    Finish(run);
+                }
+
+                break;
+            case ChatDeltaKind.ToolCall:
+                if (run.OpenMessage is not null)
+                {
+                    CloseMessage(run, ItemStatus.Completed);
+                }
+
+                if (run.OpenCall is null || run.OpenCallIndex != delta.ToolIndex)
+                {
+                    if (run.OpenCall is not null)
+                    {
+                        CloseCall(run, ItemStatus.Completed);
+                    }
+
+                    OpenCall(run, delta);
+                }
+
+                if (!string.IsNullOrEmpty(delta.ArgumentsDelta))
+                {
+                    run.Arguments.Append(delta.ArgumentsDelta);
+                    _output.SendText(_writer.WriteArgumentsDelta(run.Id, run.OpenCall!.Id, run.Output.Count - 1, run.OpenCall.CallId!, delta.ArgumentsDelta));
+                }
+
+                break;
+            case ChatDeltaKind.Usage:
+                run.ReportedInputTokens = delta.InputTokens;
+                run.ReportedOutputTokens = delta.OutputTokens;
+                break;
+            case ChatDeltaKind.Finish:
+                run.FinishReason = delta.FinishReason;
+                break;
+        }
+    }
+
+    private void OnAudio(ResponseRun run, ReadOnlySpan<byte> audio)
+    {
+        if (run.Finished || run.OpenCall is not null || audio.IsEmpty)
+        {
+            return;
+        }
+
+        ConversationItem item = run.OpenMessage ?? OpenMessage(run);
+        ContentPart part = item.Content[0];
+        int outputIndex = run.Output.Count - 1;
+        int maxBytes = part.AudioBytesPerMs * _options.MaxAudioDeltaMs;
+        while (!audio.IsEmpty)
+        {
+            ReadOnlySpan<byte> piece = audio[..Math.Min(maxBytes, audio.Length)];
+            _output.SendText(_writer.WriteAudioDelta(run.Id, item.Id, outputIndex, 0, piece));
+            part.AppendAudio(piece);
+            audio = audio[piece.Length..];
+        }
+
+        _audioProduced = true;
+    }
+
+    private ConversationItem OpenMessage(ResponseRun run)
+    {
+        var item = new ConversationItem { Id = RealtimeIds.NewItem(), Type = ItemType.Message, Role = ItemRole.Assistant, Status = ItemStatus.InProgress, InResponse = true };
+        run.OpenMessage = item;
+        run.Text.Clear();
+        run.Output.Add(item);
+        int outputIndex = run.Output.Count - 1;
+        SendOutputItem(ServerEventType.ResponseOutputItemAdded, run, item, outputIndex);
+        AddToConversation(run, item);
+        var part = run.Settings.AudioOutput
+            ? new ContentPart { Kind = ContentKind.OutputAudio, AudioBytesPerMs = run.Settings.OutputFormat == Wire.Audio.AudioFormat.Pcm16 ? 48 : 8 }
+            : new ContentPart { Kind = ContentKind.OutputText };
+        item.Content.Add(part);
+        SendContentPart(ServerEventType.ResponseContentPartAdded, run, item, outputIndex, "");
+        return item;
+    }
+
+    private void OpenCall(ResponseRun run, ChatDelta delta)
+    {
+        var item = new ConversationItem
+        {
+            Id = RealtimeIds.NewItem(),
+            Type = ItemType.FunctionCall,
+            Status = ItemStatus.InProgress,
+            CallId = string.IsNullOrEmpty(delta.ToolCallId) ? RealtimeIds.NewCall() : delta.ToolCallId,
+            Name = delta.ToolName ?? "",
+            Arguments = "",
+            InResponse = true,
+        };
+        run.OpenCall = item;
+        run.OpenCallIndex = delta.ToolIndex;
+        run.Arguments.Clear();
+        run.Output.Add(item);
+        SendOutputItem(ServerEventType.ResponseOutputItemAdded, run, item, run.Output.Count - 1);
+        AddToConversation(run, item);
+    }
+
+    private void AddToConversation(ResponseRun run, ConversationItem item)
+    {
+        if (run.Settings.OutOfBand)
+        {
+            return;
+        }
+
+        string? previous = _conversation.Insert(item, null);
+        SendItemEvent(_info.Dialect == Dialect.Beta ? ServerEventType.ConversationItemCreated : ServerEventType.ConversationItemAdded, item, previous);
+    }
+
+    private void CloseMessage(ResponseRun run, ItemStatus status)
+    {
+        ConversationItem item = run.OpenMessage!;
+        run.OpenMessage = null;
+        int outputIndex = run.Output.IndexOf(item);
+        ContentPart part = item.Content[0];
+        string text = run.Text.ToString();
+        Utf8JsonWriter json;
+        if (run.Settings.AudioOutput)
+        {
+            part.Transcript = text;
+            json = BeginPartEvent(ServerEventType.ResponseOutputAudioDone, run, item, outputIndex);
+            Send(json);
+            json = BeginPartEvent(ServerEventType.ResponseOutputAudioTranscriptDone, run, item, outputIndex);
+            json.WriteString("transcript", text);
+            Send(json);
+            run.OutputAudioTokens += (int)(part.AudioLength / part.AudioBytesPerMs / 50);
+        }
+        else
+        {
+            part.Text = text;
+            json = BeginPartEvent(ServerEventType.ResponseOutputTextDone, run, item, outputIndex);
+            json.WriteString("text", text);
+            Send(json);
+        }
+
+        SendContentPart(ServerEventType.ResponseContentPartDone, run, item, outputIndex, text);
+        CloseItem(run, item, outputIndex, status);
+    }
+
+    private void CloseCall(ResponseRun run, ItemStatus status)
+    {
+        ConversationItem item = run.OpenCall!;
+        run.OpenCall = null;
+        run.OpenCallIndex = -1;
+        item.Arguments = run.Arguments.ToString();
+        int outputIndex = run.Output.IndexOf(item);
+        Utf8JsonWriter json = _writer.Begin(ServerEventType.ResponseFunctionCallArgumentsDone);
+        json.WriteString("response_id", run.Id);
+        json.WriteString("item_id", item.Id);
+        json.WriteNumber("output_index", outputIndex);
+        json.WriteString("call_id", item.CallId);
+        json.WriteString("name", item.Name);
+        json.WriteString("arguments", item.Arguments);
+        Send(json);
+        run.OutputTextTokens += ChatHistory.EstimateTokens(item.Arguments);
+        CloseItem(run, item, outputIndex, status);
+    }
+
+    private void CloseItem(ResponseRun run, ConversationItem item, int outputIndex, ItemStatus status)
+    {
+        item.Status = status;
+        item.InResponse = false;
+        if (!run.Settings.OutOfBand && _info.Dialect == Dialect.Ga && _conversation.Contains(item.Id))
+        {
+            SendItemEvent(ServerEventType.ConversationItemDone, item, _conversation.PreviousOf(item));
+        }
+
+        SendOutputItem(ServerEventType.ResponseOutputItemDone, run, item, outputIndex);
+    }
+
+    private void OnFinished(ResponseRun run)
+    {
+        if (run.Finished)
+        {
+            return;
+        }
+
+        if (run.FinishReason == "length")
+        {
+            run.Status = ResponseStatus.Incomplete;
+            run.StatusReason = "max_output_tokens";
+        }
+        else
+        {
+            run.Status = ResponseStatus.Completed;
+        }
+
+        Finish(run);
+    }
+
+    private void OnFailed(ResponseRun run, Exception error, string stage)
+    {
+        if (run.Finished)
+        {
+            return;
+        }
+
+        run.Status = ResponseStatus.Failed;
+        run.ErrorCode = stage + "_failed";
+        run.ErrorMessage = $"The {stage} backend failed: {error.Message}";
+        Finish(run);
+    }
+
+    /// <summary>Closes every open part and item, then sends response.done (and rate_limits.updated). Nothing of this run is sent afterwards.</summary>
+    private void Finish(ResponseRun run)
+    {
+        ItemStatus itemStatus = run.Status == ResponseStatus.Completed ? ItemStatus.Completed : ItemStatus.Incomplete;
+        if (run.OpenMessage is not null)
+        {
+            CloseMessage(run, itemStatus);
+        }
+
+        if (run.OpenCall is not null)
+        {
+            CloseCall(run, itemStatus);
+        }
+
+        run.Finished = true;
+        _runs.Remove(run.Id);
+        if (_defaultRun == run)
+        {
+            _defaultRun = null;
+            ArmIdleTimeout(run);
+        }
+
+        Utf8JsonWriter json = _writer.Begin(ServerEventType.ResponseDone);
+        ResponseWriter.Write(json, run, _conversation.Id, _info.Dialect, done: true);
+        Send(json);
+
+        json = _writer.Begin(ServerEventType.RateLimitsUpdated);
+        json.WriteStartArray("rate_limits");
+        json.WriteStartObject();
+        json.WriteString("name", "tokens");
+        json.WriteNumber("limit", 15_000_000);
+        json.WriteNumber("remaining", 15_000_000);
+        json.WriteNumber("reset_seconds", 0);
+        json.WriteEndObject();
+        json.WriteEndArray();
+        Send(json);
+        run.Dispose();
+    }
+
+    private Utf8JsonWriter BeginPartEvent(ServerEventType type, ResponseRun run, ConversationItem item, int outputIndex)
+    {
+        Utf8JsonWriter json = _writer.Begin(type);
+        json.WriteString("response_id", run.Id);
+        json.WriteString("item_id", item.Id);
+        json.WriteNumber("output_index", outputIndex);
+        json.WriteNumber("content_index", 0);
+        return json;
+    }
+
+    private void SendContentPart(ServerEventType type, ResponseRun run, ConversationItem item, int outputIndex, string text)
+    {
+        Utf8JsonWriter json = BeginPartEvent(type, run, item, outputIndex);
+        json.WriteStartObject("part");
+        if (run.Settings.AudioOutput)
+        {
+            json.WriteString("type", "audio");
+            json.WriteString("transcript", text);
+        }
+        else
+        {
+            json.WriteString("type", "text");
+            json.WriteString("text", text);
+        }
+
+        json.WriteEndObject();
+        Send(json);
+    }
+
+    private void SendOutputItem(ServerEventType type, ResponseRun run, ConversationItem item, int outputIndex)
+    {
+        Utf8JsonWriter json = _writer.Begin(type);
+        json.WriteString("response_id", run.Id);
+        json.WriteNumber("output_index", outputIndex);
+        json.WritePropertyName("item");
+        ItemWriter.Write(json, item, _info.Dialect, includeAudio: false);
+        Send(json);
+    }
+}

@@ -1,0 +1,321 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Json;
+using System.Threading.Channels;
+using Realtime.Engine.Backends;
+using Realtime.Engine.Conversation;
+using Realtime.Engine.Responses;
+using Realtime.Wire.Connections;
+using Realtime.Wire.Events;
+
+namespace Realtime.Engine.Sessions;
+
+/// <summary>
+/// One Realtime session per connection. Everything that happens to it (client messages, backend deltas, audio
+/// chunks, completions) is queued into a single-reader inbox; the loop that drains it is the only code touching
+/// session state, so there are no locks. Output goes through the connection's <see cref="IMessageOutput"/>.
+/// </summary>
+public sealed partial class RealtimeSession : IWebSocketSession
+{
+    private readonly Channel<SessionMessage> _inbox = Channel.CreateUnbounded<SessionMessage>(
+        new UnboundedChannelOptions { SingleReader = true, SingleWriter = false, AllowSynchronousContinuations = false });
+
+    private readonly RealtimeConnectionInfo _info;
+    private readonly IMessageOutput _output;
+    private readonly SessionEngines _engines;
+    private readonly RealtimeSessionOptions _options;
+    private readonly ServerEventWriter _writer;
+    private readonly ClientEventReader _reader;
+    private readonly ClientEvent _event = new();
+    private readonly ConversationState _conversation = new(RealtimeIds.NewConversation());
+    private readonly InputAudioBuffer _input;
+    private readonly Dictionary<string, ResponseRun> _runs = new(StringComparer.Ordinal);
+    private SessionConfig _config;
+    private ResponseRun? _defaultRun;
+    private bool _audioProduced;
+    private Task _loop = Task.CompletedTask;
+    private long _appendedBytes;
+
+    internal RealtimeSession(RealtimeConnectionInfo info, IMessageOutput output, SessionEngines engines, RealtimeSessionOptions options, TimeProvider time)
+    {
+        _info = info;
+        _output = output;
+        _engines = engines;
+        _options = options;
+        _writer = new ServerEventWriter(info.Dialect);
+        _reader = new ClientEventReader(info.Dialect, options.MaxAppendBytes);
+        _input = new InputAudioBuffer(options.MaxBufferedAudioBytes);
+        _config = new SessionConfig
+        {
+            Id = RealtimeIds.NewSession(),
+            IsTranscription = info.TranscriptionIntent,
+            Model = info.Model ?? engines.ProfileName,
+            ExpiresAt = time.GetUtcNow().Add(options.MaxDuration).ToUnixTimeSeconds(),
+        };
+    }
+
+    /// <summary>The effective session configuration (read by tests and diagnostics; owned by the loop).</summary>
+    public SessionConfig Config => _config;
+
+    /// <summary>Completes when the loop has drained everything after the connection closed.</summary>
+    public Task Completion => _loop;
+
+    public void OnOpen()
+    {
+        _loop = Task.Run(RunLoopAsync);
+        _inbox.Writer.TryWrite(new SessionMessage(SessionMessageKind.Open));
+    }
+
+    public void OnText(ReadOnlySequence<byte> message)
+    {
+        // The payload is only valid during this call: copy it once into a pooled buffer the loop parses and returns.
+        int length = checked((int)message.Length);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, length));
+        message.CopyTo(buffer);
+        if (!_inbox.Writer.TryWrite(new SessionMessage(SessionMessageKind.ClientText, buffer, length)))
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    public void OnBinary(ReadOnlySequence<byte> message) =>
+        _inbox.Writer.TryWrite(new SessionMessage(SessionMessageKind.ClientBinary));
+
+    public void OnClosed(CloseReason reason)
+    {
+        _inbox.Writer.TryWrite(new SessionMessage(SessionMessageKind.Closed));
+        _inbox.Writer.TryComplete();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _inbox.Writer.TryComplete();
+        await _loop.ConfigureAwait(false);
+    }
+
+    private async Task RunLoopAsync()
+    {
+        ChannelReader<SessionMessage> reader = _inbox.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            {
+                while (reader.TryRead(out SessionMessage message))
+                {
+                    Handle(message);
+                }
+            }
+        }
+        finally
+        {
+            foreach (ResponseRun run in _runs.Values)
+            {
+                run.Cancellation.Cancel();
+            }
+
+            while (reader.TryRead(out SessionMessage message))
+            {
+                if (message.Buffer is not null)
+                {
+                    ArrayPool<byte>.Shared.Return(message.Buffer);
+                }
+            }
+
+            _turns?.Dispose();
+            if (_samples16k.Length > 0)
+            {
+                ArrayPool<float>.Shared.Return(_samples16k);
+            }
+
+            _event.Dispose();
+            _reader.Dispose();
+            _writer.Dispose();
+            _input.Dispose();
+        }
+    }
+
+    private void Handle(in SessionMessage message)
+    {
+        try
+        {
+            switch (message.Kind)
+            {
+                case SessionMessageKind.Open:
+                    SendSessionCreated();
+                    break;
+                case SessionMessageKind.ClientText:
+                    HandleClientText(message.Buffer!, message.Length);
+                    break;
+                case SessionMessageKind.ClientBinary:
+                    SendError(new ClientEventError("invalid_event", "Expected a text WebSocket message; binary frames are not supported.", null), null);
+                    break;
+                case SessionMessageKind.Closed:
+                    foreach (ResponseRun run in _runs.Values)
+                    {
+                        run.Cancellation.Cancel();
+                    }
+
+                    break;
+                case SessionMessageKind.ChatDelta:
+                    OnChatDelta(message.Run!, message.Delta);
+                    break;
+                case SessionMessageKind.Audio:
+                    OnAudio(message.Run!, message.Buffer.AsSpan(0, message.Length));
+                    break;
+                case SessionMessageKind.ResponseFinished:
+                    OnFinished(message.Run!);
+                    break;
+                case SessionMessageKind.Transcript:
+                case SessionMessageKind.TranscriptFailed:
+                    OnTranscript(message);
+                    break;
+                case SessionMessageKind.ResponseFailed:
+                    OnFailed(message.Run!, message.Error!, message.Stage ?? "llm");
+                    break;
+            }
+        }
+        catch (Exception e)
+        {
+            // A bug in handling one message must not end the session: report it and keep serving.
+            SendError(new ClientEventError("server_error", "The server had an error while processing your request: " + e.Message, null, "server_error"), null);
+        }
+        finally
+        {
+            if (message.Buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(message.Buffer);
+            }
+        }
+    }
+
+    private void HandleClientText(byte[] buffer, int length)
+    {
+        if (!_reader.TryRead(new ReadOnlySequence<byte>(buffer, 0, length), _event, out ClientEventError? error))
+        {
+            SendError(error!, _event.EventId);
+            return;
+        }
+
+        if (_event.Type == ClientEventType.InputAudioBufferAppend)
+        {
+            // Hot path: no strings, no allocation.
+            if (!_input.TryAppend(_event.Audio))
+            {
+                SendError(ClientEventError.InvalidValue("audio", $"Input audio buffer is full: at most {_options.MaxBufferedAudioBytes} bytes may be buffered before a commit or clear."), _event.EventId);
+                return;
+            }
+
+            _appendedBytes += _event.AudioLength;
+            OnInputAudio(_event.Audio);
+            return;
+        }
+
+        try
+        {
+            Dispatch(_event);
+        }
+        catch (RequestException e)
+        {
+            SendError(e.Error, _event.EventId);
+        }
+    }
+
+    private void Dispatch(ClientEvent e)
+    {
+        switch (e.Type)
+        {
+            case ClientEventType.SessionUpdate:
+            case ClientEventType.TranscriptionSessionUpdate:
+                UpdateSession(e);
+                break;
+            case ClientEventType.SessionClose:
+                _output.Close(1000, "session.close");
+                break;
+            case ClientEventType.InputAudioBufferCommit:
+                CommitInput();
+                break;
+            case ClientEventType.InputAudioBufferClear:
+                ClearInput();
+                Send(_writer.Begin(ServerEventType.InputAudioBufferCleared));
+                break;
+            case ClientEventType.ConversationItemCreate:
+                CreateItem(e);
+                break;
+            case ClientEventType.ConversationItemRetrieve:
+                RetrieveItem(e.ItemId!);
+                break;
+            case ClientEventType.ConversationItemDelete:
+                DeleteItem(e.ItemId!);
+                break;
+            case ClientEventType.ConversationItemTruncate:
+                TruncateItem(e.ItemId!, e.ContentIndex!.Value, e.AudioEndMs!.Value);
+                break;
+            case ClientEventType.ResponseCreate:
+                CreateResponse(e.Response);
+                break;
+            case ClientEventType.ResponseCancel:
+                CancelResponse(e.ResponseId);
+                break;
+        }
+    }
+
+    private void SendSessionCreated()
+    {
+        Utf8JsonWriter json = _writer.Begin(ServerEventType.SessionCreated);
+        SessionWriter.Write(json, _config, _info.Dialect);
+        Send(json);
+        if (_info.Dialect == Dialect.Beta)
+        {
+            json = _writer.Begin(ServerEventType.ConversationCreated);
+            json.WriteStartObject("conversation");
+            json.WriteString("id", _conversation.Id);
+            json.WriteString("object", "realtime.conversation");
+            json.WriteEndObject();
+            Send(json);
+        }
+    }
+
+    private void UpdateSession(ClientEvent e)
+    {
+        bool transcriptionUpdate = e.Type == ClientEventType.TranscriptionSessionUpdate;
+        _config = SessionConfigParser.Apply(_config, e.Session, _info.Dialect, transcriptionUpdate, _audioProduced);
+        ApplyTurnDetection();
+        bool transcriptionReply = _info.Dialect == Dialect.Beta && (transcriptionUpdate || _config.IsTranscription);
+        Utf8JsonWriter json = _writer.Begin(transcriptionReply ? ServerEventType.TranscriptionSessionUpdated : ServerEventType.SessionUpdated);
+        SessionWriter.Write(json, _config, _info.Dialect);
+        Send(json);
+    }
+
+    private void CommitInput()
+    {
+        int bytesPerMs = InputBytesPerMs;
+        double ms = (double)_input.Length / bytesPerMs;
+        if (ms < 100)
+        {
+            throw new RequestException(new ClientEventError(
+                "input_audio_buffer_commit_empty",
+                $"Error committing input audio buffer: buffer too small. Expected at least 100ms of audio, but buffer only has {ms.ToString("0.00", CultureInfo.InvariantCulture)}ms of audio.",
+                null));
+        }
+
+        string itemId = _speechItemId ?? RealtimeIds.NewItem();
+        _turns?.CancelSpeech();
+        _speechItemId = null;
+        CommitAudio(itemId, _input.Length);
+    }
+
+    private void Send(Utf8JsonWriter json) => _output.SendText(_writer.End());
+
+    private void SendError(ClientEventError error, string? eventId)
+    {
+        Utf8JsonWriter json = _writer.Begin(ServerEventType.Error);
+        json.WriteStartObject("error");
+        json.WriteString("type", error.Type);
+        json.WriteString("code", error.Code);
+        json.WriteString("message", error.Message);
+        json.WriteString("param", error.Param);
+        json.WriteString("event_id", eventId);
+        json.WriteEndObject();
+        Send(json);
+    }
+}

@@ -1,0 +1,17 @@
+namespace Realtime.Engine.Sessions;
+
+/// <summary>Per-session limits, validated once at startup by the host.</summary>
+public sealed record RealtimeSessionOptions
+{
+    /// <summary>Cap on input audio held in the buffer between commits (default 32 MiB, ~11 min of PCM16).</summary>
+    public int MaxBufferedAudioBytes { get; init; } = 32 * 1024 * 1024;
+
+    /// <summary>Cap on one append's decoded audio (15 MiB on the hosted service).</summary>
+    public int MaxAppendBytes { get; init; } = 15 * 1024 * 1024;
+
+    /// <summary>Maximum session duration reported in `expires_at`.</summary>
+    public TimeSpan MaxDuration { get; init; } = TimeSpan.FromMinutes(60);
+
+    /// <summary>Largest audio delta in milliseconds of audio (frames stay far below the 1 MiB client limit).</summary>
+    public int MaxAudioDeltaMs { get; init; } = 100;
+}

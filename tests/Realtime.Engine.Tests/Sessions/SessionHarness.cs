@@ -1,0 +1,174 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using Realtime.Engine.Backends;
+using Realtime.Engine.Sessions;
+using Realtime.Wire.Connections;
+using Realtime.Wire.Events;
+
+namespace Realtime.Engine.Tests.Sessions;
+
+/// <summary>Records every sent event; tests wait for events by type.</summary>
+internal sealed class RecordingOutput : IMessageOutput
+{
+    private readonly List<JsonElement> _events = [];
+    private readonly SemaphoreSlim _signal = new(0);
+
+    public long PendingBytes => 0;
+
+    public List<JsonElement> Events { get { lock (_events) { return [.. _events]; } } }
+
+    public bool SendText(ReadOnlySpan<byte> utf8Payload)
+    {
+        JsonElement element = JsonDocument.Parse(utf8Payload.ToArray()).RootElement;
+        lock (_events)
+        {
+            _events.Add(element);
+        }
+
+        _signal.Release();
+        return true;
+    }
+
+    public void Close(ushort closeStatus, string reason)
+    {
+    }
+
+    public async Task<JsonElement> WaitForAsync(string type, int occurrence = 1)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (true)
+        {
+            List<JsonElement> events = Events;
+            int seen = 0;
+            foreach (JsonElement e in events)
+            {
+                if (e.GetProperty("type").GetString() == type && ++seen == occurrence)
+                {
+                    return e;
+                }
+            }
+
+            await _signal.WaitAsync(timeout.Token);
+        }
+    }
+
+    public List<string> Types() => Events.Select(e => e.GetProperty("type").GetString()!).ToList();
+}
+
+/// <summary>A scripted chat model: text words, tool calls, delays that honour cancellation, failures.</summary>
+internal sealed class FakeChatModel : IChatModel
+{
+    public string Name => "fake";
+
+    public Func<ChatRequest, IEnumerable<ChatDelta>> Script { get; set; } = _ => [new ChatDelta(ChatDeltaKind.Text, "Hello "), new ChatDelta(ChatDeltaKind.Text, "world.")];
+
+    public TimeSpan DelayPerDelta { get; set; }
+
+    public bool SawCancellation { get; private set; }
+
+    public Exception? Failure { get; set; }
+
+    public ChatRequest? LastRequest { get; private set; }
+
+    public async IAsyncEnumerable<ChatDelta> StreamAsync(ChatRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        LastRequest = request;
+        await Task.Yield();
+        foreach (ChatDelta delta in Script(request))
+        {
+            if (DelayPerDelta > TimeSpan.Zero)
+            {
+                try
+                {
+                    await Task.Delay(DelayPerDelta, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    SawCancellation = true;
+                    throw;
+                }
+            }
+
+            yield return delta;
+        }
+
+        if (Failure is not null)
+        {
+            throw Failure;
+        }
+
+        yield return new ChatDelta(ChatDeltaKind.Finish, FinishReason: "stop");
+    }
+}
+
+/// <summary>24 kHz sine, a fixed number of samples per word.</summary>
+internal sealed class FakeSynthesizer : ISpeechSynthesizer
+{
+    public const int SamplesPerWord = 2400;
+
+    public string Name => "fake-tts";
+
+    public async IAsyncEnumerable<AudioChunk> SynthesizeAsync(SynthesisRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        int words = request.Text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
+        var samples = new short[words * SamplesPerWord];
+        for (int i = 0; i < samples.Length; i++)
+        {
+            samples[i] = (short)(8000 * Math.Sin(2 * Math.PI * 440 * i / 24000.0));
+        }
+
+        yield return new AudioChunk(samples, 24000);
+    }
+}
+
+internal sealed class FixedResolver(SessionEngines engines) : ISessionEngineResolver
+{
+    public SessionEngines Resolve(string? model) => engines;
+}
+
+internal sealed class SessionHarness : IAsyncDisposable
+{
+    private readonly Dialect _dialect;
+
+    public SessionHarness(Dialect dialect = Dialect.Ga, bool transcription = false)
+    {
+        _dialect = dialect;
+        var factory = new RealtimeSessionFactory(new FixedResolver(new SessionEngines(null, null, Model, Tts, "default")));
+        Session = factory.Create(new RealtimeConnectionInfo(dialect, "gpt-realtime", transcription), Output);
+        Session.OnOpen();
+    }
+
+    public FakeChatModel Model { get; } = new();
+
+    public FakeSynthesizer Tts { get; } = new();
+
+    public RecordingOutput Output { get; } = new();
+
+    public IWebSocketSession Session { get; }
+
+    public void Send(string json) => Session.OnText(new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(json)));
+
+    public Task<JsonElement> WaitFor(string type, int occurrence = 1) => Output.WaitForAsync(type, occurrence);
+
+    /// <summary>Sends an event and a marker clear, returning the events the first one produced.</summary>
+    public async Task<List<JsonElement>> Exchange(string json)
+    {
+        await WaitFor(_dialect == Dialect.Beta ? "conversation.created" : "session.created");
+        int clears = Output.Types().Count(t => t == "input_audio_buffer.cleared");
+        int start = Output.Events.Count;
+        Send(json);
+        Send("{\"type\":\"input_audio_buffer.clear\"}");
+        await WaitFor("input_audio_buffer.cleared", clears + 1);
+        List<JsonElement> events = Output.Events;
+        return events.Skip(start).TakeWhile(e => e.GetProperty("type").GetString() != "input_audio_buffer.cleared").ToList();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Session.OnClosed(new CloseReason(1000, null, true));
+        await Session.DisposeAsync();
+    }
+}
