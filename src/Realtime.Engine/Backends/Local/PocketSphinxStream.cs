@@ -21,6 +21,10 @@ internal sealed class PocketSphinxStream : ISpeechRecognitionStream
     private byte[] _lastHypothesis = new byte[256];
     private int _lastHypothesisLength;
     private string _emitted = string.Empty;
+    private int _samplesSincePartial;
+
+    /// <summary>Half a second of 16 kHz audio.</summary>
+    private const int PartialInterval = 8000;
 
     public PocketSphinxStream(PocketSphinxDecoderPool pool, CancellationToken cancellationToken)
     {
@@ -78,17 +82,24 @@ internal sealed class PocketSphinxStream : ISpeechRecognitionStream
             var reader = _audio.Reader;
             while (await reader.WaitToReadAsync(token).ConfigureAwait(false))
             {
-                // Drain everything queued, then look at the hypothesis once: the backtrace is the costly part.
+                // Drain everything queued, then look at the hypothesis once (the backtrace is the costly part),
+                // but at least every PartialInterval of audio so a decoder that fell behind still streams.
                 while (reader.TryRead(out var segment))
                 {
                     try
                     {
                         token.ThrowIfCancellationRequested();
                         decoder.Process(segment.Samples);
+                        _samplesSincePartial += segment.Length;
                     }
                     finally
                     {
                         segment.Return();
+                    }
+
+                    if (_samplesSincePartial >= PartialInterval)
+                    {
+                        PublishPartial(decoder.Hypothesis());
                     }
                 }
 
@@ -134,6 +145,7 @@ internal sealed class PocketSphinxStream : ISpeechRecognitionStream
     /// </summary>
     private void PublishPartial(ReadOnlySpan<byte> hypothesis)
     {
+        _samplesSincePartial = 0;
         if (hypothesis.SequenceEqual(_lastHypothesis.AsSpan(0, _lastHypothesisLength)))
         {
             return;
