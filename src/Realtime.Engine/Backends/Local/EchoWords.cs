@@ -1,0 +1,53 @@
+namespace Realtime.Engine.Backends.Local;
+
+/// <summary>Word splitting shared by the echo model's tool matching and argument filling.</summary>
+internal static class EchoWords
+{
+    /// <summary>Lowercase words of free text: runs of letters, digits and apostrophes.</summary>
+    public static List<string> OfText(string text)
+    {
+        var words = new List<string>();
+        var start = -1;
+        for (var i = 0; i <= text.Length; i++)
+        {
+            var inWord = i < text.Length && (char.IsLetterOrDigit(text[i]) || text[i] == '\'');
+            if (inWord && start < 0)
+            {
+                start = i;
+            }
+            else if (!inWord && start >= 0)
+            {
+                words.Add(text[start..i].Trim('\'').ToLowerInvariant());
+                start = -1;
+            }
+        }
+
+        words.RemoveAll(w => w.Length == 0);
+        return words;
+    }
+
+    /// <summary>Lowercase words of an identifier: split on _, -, . and camelCase boundaries.</summary>
+    public static List<string> OfIdentifier(string name)
+    {
+        var words = new List<string>();
+        var start = 0;
+        for (var i = 1; i <= name.Length; i++)
+        {
+            var boundary = i == name.Length
+                || name[i] is '_' or '-' or '.'
+                || (char.IsUpper(name[i]) && char.IsLower(name[i - 1]));
+            if (boundary)
+            {
+                var word = name[start..i].Trim('_', '-', '.');
+                if (word.Length > 0)
+                {
+                    words.Add(word.ToLowerInvariant());
+                }
+
+                start = i;
+            }
+        }
+
+        return words;
+    }
+}
