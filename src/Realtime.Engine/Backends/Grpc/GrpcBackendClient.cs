@@ -57,7 +57,7 @@ internal sealed class GrpcBackendClient : IDisposable
             DisposeHttpClient = true,
             MaxReceiveMessageSize = MaxMessageBytes,
             MaxSendMessageSize = MaxMessageBytes,
-            ThrowOperationCanceledOnCancellation = true,
+            ThrowOperationCanceledOnCancellation = false,
         };
         if (uri.IsLoadBalanced)
         {

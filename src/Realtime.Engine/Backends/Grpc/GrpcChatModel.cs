@@ -45,7 +45,7 @@ internal sealed class GrpcChatModel : IChatModel
         var inputTokens = 0;
         var stream = call.ResponseStream;
 
-        while (await stream.MoveNext(cancellationToken).ConfigureAwait(false))
+        while (await stream.NextAsync(cancellationToken).ConfigureAwait(false))
         {
             var reply = stream.Current;
             if (reply.Tokens != 0)

@@ -50,7 +50,7 @@ internal sealed class GrpcRecognitionStream(GrpcBackendClient client, string? mo
         var any = false;
         try
         {
-            while (await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
+            while (await call.ResponseStream.NextAsync(cancellationToken).ConfigureAwait(false))
             {
                 any = true;
                 var message = call.ResponseStream.Current;

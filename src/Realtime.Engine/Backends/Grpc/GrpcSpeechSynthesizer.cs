@@ -69,7 +69,7 @@ internal sealed class GrpcSpeechSynthesizer : ISpeechSynthesizer
                         }
                     }
 
-                    more = await stream.MoveNext(cancellationToken).ConfigureAwait(false);
+                    more = await stream.NextAsync(cancellationToken).ConfigureAwait(false);
                 }
 
                 yield break;
@@ -116,7 +116,7 @@ internal sealed class GrpcSpeechSynthesizer : ISpeechSynthesizer
     {
         try
         {
-            return await stream.MoveNext(cancellationToken).ConfigureAwait(false);
+            return await stream.NextAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (RpcException e) when (GrpcBackendClient.IsUnimplemented(e))
         {
