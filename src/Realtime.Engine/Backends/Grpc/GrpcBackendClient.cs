@@ -1,0 +1,217 @@
+using System.Globalization;
+using System.Text;
+using global::Grpc.Core;
+using global::Grpc.Net.Client;
+using global::Grpc.Net.Client.Balancer;
+using global::Grpc.Net.Client.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Realtime.Engine.Backends.Grpc.Protocol;
+
+namespace Realtime.Engine.Backends.Grpc;
+
+/// <summary>
+/// One LocalAI-compatible backend address: a single long-lived channel shared by every session and stage,
+/// the auth metadata, a concurrency gate (the backends are single-worker), readiness (Health + LoadModel at
+/// first use) and the cached capability map.
+/// </summary>
+internal sealed class GrpcBackendClient : IDisposable
+{
+    private const int MaxMessageBytes = 50 * 1024 * 1024;
+
+    private readonly GrpcChannel _channel;
+    private readonly SemaphoreSlim _gate;
+    private readonly BackendRegistryOptions _options;
+    private readonly ILogger _logger;
+    private readonly Metadata? _auth;
+    private readonly Lock _readyLock = new();
+    private readonly Dictionary<string, Task> _ready = new(StringComparer.Ordinal);
+    private ServiceProvider? _services;
+    private int _ttsStream;          // 0 unknown, 1 supported, -1 unsupported
+    private int _transcriptionStream;
+
+    public GrpcBackendClient(BackendUri uri, BackendRegistryOptions options, ILogger logger)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxConcurrency, 1);
+        Uri = uri;
+        _options = options;
+        _logger = logger;
+        _gate = new SemaphoreSlim(options.MaxConcurrency, options.MaxConcurrency);
+        if (!string.IsNullOrEmpty(options.AuthToken))
+        {
+            _auth = new Metadata { { "authorization", "Bearer " + options.AuthToken } };
+        }
+
+        var handler = new SocketsHttpHandler
+        {
+            EnableMultipleHttp2Connections = true,
+            KeepAlivePingDelay = TimeSpan.FromSeconds(30),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(20),
+            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
+            PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+            ConnectTimeout = options.ConnectTimeout,
+        };
+        var channelOptions = new GrpcChannelOptions
+        {
+            HttpHandler = handler,
+            DisposeHttpClient = true,
+            MaxReceiveMessageSize = MaxMessageBytes,
+            MaxSendMessageSize = MaxMessageBytes,
+            ThrowOperationCanceledOnCancellation = false,
+        };
+        if (uri.IsLoadBalanced)
+        {
+            // dns:/// targets: resolve every replica and spread calls round-robin; h2c, so credentials are explicit.
+            var services = new ServiceCollection();
+            services.AddSingleton<ResolverFactory>(new DnsResolverFactory(TimeSpan.FromSeconds(30)));
+            _services = services.BuildServiceProvider();
+            channelOptions.ServiceProvider = _services;
+            channelOptions.Credentials = ChannelCredentials.Insecure;
+            channelOptions.ServiceConfig = new ServiceConfig { LoadBalancingConfigs = { new RoundRobinConfig() } };
+        }
+
+        _channel = GrpcChannel.ForAddress(uri.Address!, channelOptions);
+        Api = new Backend.BackendClient(_channel);
+    }
+
+    public BackendUri Uri { get; }
+
+    public Backend.BackendClient Api { get; }
+
+    public BackendRegistryOptions Options => _options;
+
+    public ILogger Logger => _logger;
+
+    public bool? SupportsTtsStream => Volatile.Read(ref _ttsStream) switch { 1 => true, -1 => false, _ => null };
+
+    public bool? SupportsTranscriptionStream => Volatile.Read(ref _transcriptionStream) switch { 1 => true, -1 => false, _ => null };
+
+    public void SetTtsStream(bool supported) => Volatile.Write(ref _ttsStream, supported ? 1 : -1);
+
+    public void SetTranscriptionStream(bool supported) => Volatile.Write(ref _transcriptionStream, supported ? 1 : -1);
+
+    /// <summary>Per-call options: auth metadata, deadline, cancellation.</summary>
+    public CallOptions CallOptions(CancellationToken cancellationToken, TimeSpan? timeout = null) =>
+        new(headers: _auth, deadline: DateTime.UtcNow + (timeout ?? _options.CallTimeout), cancellationToken: cancellationToken);
+
+    /// <summary>Waits for a free backend slot; dispose the result to release it.</summary>
+    public async ValueTask<GateLease> EnterAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return new GateLease(_gate);
+    }
+
+    /// <summary>
+    /// Health until "OK", then LoadModel(model) once per model. A failure is not cached: the next use retries.
+    /// </summary>
+    public Task EnsureReadyAsync(string? model, CancellationToken cancellationToken)
+    {
+        var key = model ?? string.Empty;
+        Task task;
+        lock (_readyLock)
+        {
+            if (_ready.TryGetValue(key, out var existing) && !existing.IsFaulted && !existing.IsCanceled)
+            {
+                task = existing;
+            }
+            else
+            {
+                task = PrepareAsync(model);
+                _ready[key] = task;
+            }
+        }
+
+        return task.IsCompletedSuccessfully ? Task.CompletedTask : task.WaitAsync(cancellationToken);
+    }
+
+    private async Task PrepareAsync(string? model)
+    {
+        await WaitHealthyAsync().ConfigureAwait(false);
+        if (!_options.LoadModel || string.IsNullOrEmpty(model))
+        {
+            return;
+        }
+
+        Result result;
+        using (await EnterAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            try
+            {
+                result = await Api.LoadModelAsync(new ModelOptions { Model = model }, CallOptions(CancellationToken.None)).ConfigureAwait(false);
+            }
+            catch (RpcException e)
+            {
+                _logger.LogError("Backend {Backend}: LoadModel({Model}) failed: {Status} {Detail}", Uri, model, e.StatusCode, e.Status.Detail);
+                throw new InvalidOperationException($"Backend {Uri} failed to load model '{model}': {e.StatusCode} {e.Status.Detail}", e);
+            }
+        }
+
+        if (!result.Success)
+        {
+            _logger.LogError("Backend {Backend}: LoadModel({Model}) refused: {Message}", Uri, model, result.Message);
+            throw new InvalidOperationException($"Backend {Uri} failed to load model '{model}': {result.Message}");
+        }
+
+        _logger.LogInformation("Backend {Backend}: model {Model} loaded", Uri, model);
+    }
+
+    private async Task WaitHealthyAsync()
+    {
+        string last = "no attempt";
+        for (var attempt = 1; attempt <= Math.Max(1, _options.HealthAttempts); attempt++)
+        {
+            try
+            {
+                Reply reply;
+                using (await EnterAsync(CancellationToken.None).ConfigureAwait(false))
+                {
+                    reply = await Api.HealthAsync(new HealthMessage(), CallOptions(CancellationToken.None, _options.ConnectTimeout + TimeSpan.FromSeconds(5))).ConfigureAwait(false);
+                }
+
+                var text = reply.Message.ToString(Encoding.UTF8);
+                if (string.Equals(text, "OK", StringComparison.Ordinal))
+                {
+                    _logger.LogInformation("Backend {Backend}: healthy after {Attempts} attempt(s)", Uri, attempt);
+                    return;
+                }
+
+                last = "health answered '" + text + "'";
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.Unauthenticated)
+            {
+                throw new InvalidOperationException($"Backend {Uri} rejected the auth token: {e.Status.Detail}", e);
+            }
+            catch (RpcException e)
+            {
+                last = string.Create(CultureInfo.InvariantCulture, $"{e.StatusCode} {e.Status.Detail}");
+            }
+
+            _logger.LogWarning("Backend {Backend}: not healthy (attempt {Attempt}/{Attempts}): {Reason}", Uri, attempt, _options.HealthAttempts, last);
+            if (attempt < _options.HealthAttempts)
+            {
+                await Task.Delay(_options.HealthRetryDelay).ConfigureAwait(false);
+            }
+        }
+
+        throw new InvalidOperationException($"Backend {Uri} is not available after {_options.HealthAttempts} health check(s): {last}");
+    }
+
+    /// <summary>A missing RPC: UNIMPLEMENTED, or Go-base backends' plain "unimplemented" error surfacing as UNKNOWN.</summary>
+    public static bool IsUnimplemented(RpcException e) =>
+        e.StatusCode == StatusCode.Unimplemented
+        || (e.StatusCode == StatusCode.Unknown && e.Status.Detail.Contains("unimplemented", StringComparison.OrdinalIgnoreCase));
+
+    public void Dispose()
+    {
+        _channel.Dispose();
+        _services?.Dispose();
+        _services = null;
+        _gate.Dispose();
+    }
+
+    /// <summary>Releases one slot of the backend's concurrency gate.</summary>
+    public readonly struct GateLease(SemaphoreSlim gate) : IDisposable
+    {
+        public void Dispose() => gate.Release();
+    }
+}

@@ -1,0 +1,121 @@
+using Microsoft.Extensions.Logging;
+using Realtime.Engine.Backends.Grpc.Protocol;
+
+namespace Realtime.Engine.Backends.Grpc;
+
+/// <summary>
+/// Keeps the last <see cref="BackendRegistryOptions.VadWindow"/> of 16 kHz audio. Every N frames it starts one
+/// VAD request (never more than one in flight) without blocking the session loop, and <see cref="Process"/>
+/// returns the answer of the latest completed request: 1 when the window ends inside speech (an open
+/// segment, end == 0, or a segment reaching the last frame), else 0.
+/// </summary>
+internal sealed class GrpcSpeechDetectorStream : ISpeechDetectorStream
+{
+    private const int SampleRate = 16_000;
+
+    private readonly GrpcBackendClient _client;
+    private readonly string? _model;
+    private readonly int _frameSamples;
+    private readonly float[] _window;
+    private readonly CancellationTokenSource _cancel = new();
+    private int _filled;
+    private int _framesSinceRequest;
+    private Task? _pending;
+    private float _probability;
+    private int _generation;
+
+    public GrpcSpeechDetectorStream(GrpcBackendClient client, string? model, int frameSamples)
+    {
+        _client = client;
+        _model = model;
+        _frameSamples = frameSamples;
+        var samples = (int)(client.Options.VadWindow.TotalSeconds * SampleRate);
+        _window = new float[Math.Max(frameSamples, samples - samples % frameSamples)];
+    }
+
+    /// <summary>The request in flight, if any (tests await it to stay deterministic).</summary>
+    internal Task PendingRequest => _pending ?? Task.CompletedTask;
+
+    public float Process(ReadOnlySpan<float> frame)
+    {
+        if (frame.Length != _frameSamples)
+        {
+            throw new ArgumentException($"Expected {_frameSamples} samples.", nameof(frame));
+        }
+
+        if (_filled + frame.Length > _window.Length)
+        {
+            var drop = _filled + frame.Length - _window.Length;
+            _window.AsSpan(drop, _filled - drop).CopyTo(_window);
+            _filled -= drop;
+        }
+
+        frame.CopyTo(_window.AsSpan(_filled));
+        _filled += frame.Length;
+
+        if (++_framesSinceRequest >= _client.Options.VadFramesPerRequest && (_pending is null || _pending.IsCompleted))
+        {
+            _framesSinceRequest = 0;
+            var request = new VADRequest();
+            request.Audio.AddRange(_window.AsSpan(0, _filled).ToArray());
+            _pending = RequestAsync(request, _filled, _generation);
+        }
+
+        return Volatile.Read(ref _probability);
+    }
+
+    private async Task RequestAsync(VADRequest request, int samples, int generation)
+    {
+        try
+        {
+            await _client.EnsureReadyAsync(_model, _cancel.Token).ConfigureAwait(false);
+            VADResponse response;
+            using (await _client.EnterAsync(_cancel.Token).ConfigureAwait(false))
+            {
+                response = await _client.Api.VADAsync(request, _client.CallOptions(_cancel.Token)).ConfigureAwait(false);
+            }
+
+            if (generation == Volatile.Read(ref _generation))
+            {
+                Volatile.Write(ref _probability, EndsInSpeech(response, samples) ? 1f : 0f);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception e)
+        {
+            // A failed tick keeps the last answer; the next tick retries.
+            _client.Logger.LogWarning("Backend {Backend}: VAD request failed: {Error}", _client.Uri, e.Message);
+        }
+    }
+
+    internal static bool EndsInSpeech(VADResponse response, int samples)
+    {
+        var windowSeconds = samples / (double)SampleRate;
+        var lastFrameStart = windowSeconds - 512.0 / SampleRate;
+        foreach (var segment in response.Segments)
+        {
+            if (segment.End == 0f || segment.End >= lastFrameStart)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    public void Reset()
+    {
+        Interlocked.Increment(ref _generation);
+        _filled = 0;
+        _framesSinceRequest = 0;
+        Volatile.Write(ref _probability, 0f);
+    }
+
+    public void Dispose()
+    {
+        _cancel.Cancel();
+        _cancel.Dispose();
+    }
+}

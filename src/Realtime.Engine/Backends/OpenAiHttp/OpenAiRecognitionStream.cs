@@ -1,0 +1,115 @@
+using System.Net.Http.Headers;
+using System.Net.ServerSentEvents;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+using Realtime.Engine.Backends.Grpc;
+
+namespace Realtime.Engine.Backends.OpenAiHttp;
+
+internal sealed class OpenAiRecognitionStream(OpenAiHttpClient client, string? model, RecognitionOptions options, CancellationToken cancellationToken)
+    : RecognitionJob(cancellationToken)
+{
+    private const int SampleRate = 16_000;
+
+    protected override async Task RecognizeAsync(PcmTurnBuffer audio, ChannelWriter<TranscriptUpdate> updates, CancellationToken cancellationToken)
+    {
+        using var deadline = client.StartDeadline(cancellationToken);
+        var token = deadline.Token;
+        using var form = new MultipartFormDataContent();
+        var file = new ByteArrayContent(WaveFile.Encode(audio.Samples, SampleRate));
+        file.Headers.ContentType = new MediaTypeHeaderValue("audio/wav");
+        form.Add(file, "file", "audio.wav");
+        form.Add(new StringContent(model ?? options.Model ?? "whisper-1"), "model");
+        if (!string.IsNullOrEmpty(options.Language))
+        {
+            form.Add(new StringContent(options.Language), "language");
+        }
+
+        if (!string.IsNullOrEmpty(options.Prompt))
+        {
+            form.Add(new StringContent(options.Prompt), "prompt");
+        }
+
+        form.Add(new StringContent("json"), "response_format");
+        if (client.Options.StreamTranscription)
+        {
+            form.Add(new StringContent("true"), "stream");
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "audio/transcriptions") { Content = form };
+        using var response = await client.SendAsync(request, token).ConfigureAwait(false);
+        if (response.Content.Headers.ContentType?.MediaType == "text/event-stream")
+        {
+            await ReadEventsAsync(response, updates, token).ConfigureAwait(false);
+            return;
+        }
+
+        var body = await response.Content.ReadAsByteArrayAsync(token).ConfigureAwait(false);
+        updates.TryWrite(new TranscriptUpdate(ReadText(body).Trim(), IsFinal: true));
+    }
+
+    private string ReadText(byte[] body)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            if (document.RootElement.ValueKind == JsonValueKind.Object
+                && document.RootElement.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.String)
+            {
+                return text.GetString()!;
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        throw new InvalidDataException($"Backend {client.Uri} sent a transcription without a \"text\" field.");
+    }
+
+    private async Task ReadEventsAsync(HttpResponseMessage response, ChannelWriter<TranscriptUpdate> updates, CancellationToken cancellationToken)
+    {
+        var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using var _ = body.ConfigureAwait(false);
+        var collected = new StringBuilder();
+        await foreach (var item in SseParser.Create(body).EnumerateAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (item.Data.Trim() == "[DONE]")
+            {
+                break;
+            }
+
+            using var document = JsonDocument.Parse(item.Data);
+            var root = document.RootElement;
+            var type = root.TryGetProperty("type", out var t) ? t.GetString() : null;
+            if (root.TryGetProperty("error", out var error))
+            {
+                throw new InvalidOperationException($"Backend {client.Uri} failed to transcribe: {OpenAiHttpClient.ErrorMessage(error)}");
+            }
+
+            if (type == "transcript.text.delta" && root.TryGetProperty("delta", out var deltaElement))
+            {
+                var delta = deltaElement.GetString() ?? string.Empty;
+                // Some servers send the whole text so far; only the new suffix is a delta.
+                if (collected.Length > 0 && delta.Length >= collected.Length && delta.StartsWith(collected.ToString(), StringComparison.Ordinal))
+                {
+                    delta = delta[collected.Length..];
+                }
+
+                if (delta.Length > 0)
+                {
+                    collected.Append(delta);
+                    updates.TryWrite(new TranscriptUpdate(delta, IsFinal: false));
+                }
+            }
+            else if (type == "transcript.text.done")
+            {
+                var text = root.TryGetProperty("text", out var textElement) ? textElement.GetString() : null;
+                updates.TryWrite(new TranscriptUpdate((string.IsNullOrEmpty(text) ? collected.ToString() : text).Trim(), IsFinal: true));
+                return;
+            }
+        }
+
+        throw new IOException($"Backend {client.Uri} ended the transcription stream without transcript.text.done.");
+    }
+}

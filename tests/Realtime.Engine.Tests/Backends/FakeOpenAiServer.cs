@@ -1,0 +1,200 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Realtime.Engine.Backends;
+
+namespace Realtime.Engine.Tests.Backends;
+
+/// <summary>
+/// A minimal OpenAI-compatible server on 127.0.0.1:0. The last user message (chat), the prompt field
+/// (transcriptions) or the voice (speech) selects the behaviour; every request is recorded.
+/// </summary>
+public sealed class FakeOpenAiServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private FakeOpenAiServer(WebApplication app) => _app = app;
+
+    public ConcurrentQueue<string> ChatBodies { get; } = new();
+    public ConcurrentQueue<string> SpeechBodies { get; } = new();
+    public ConcurrentQueue<Dictionary<string, string>> TranscriptionForms { get; } = new();
+    public ConcurrentQueue<byte[]> TranscriptionFiles { get; } = new();
+    public ConcurrentQueue<string> AuthHeaders { get; } = new();
+    public TaskCompletionSource Aborted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public BackendUri Uri { get; private set; } = null!;
+
+    public static async Task<FakeOpenAiServer> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0));
+        var app = builder.Build();
+        var server = new FakeOpenAiServer(app);
+        app.Use(async (context, next) =>
+        {
+            server.AuthHeaders.Enqueue(context.Request.Headers.Authorization.ToString());
+            await next(context);
+        });
+        app.MapPost("/v1/chat/completions", server.ChatAsync);
+        app.MapPost("/v1/audio/transcriptions", server.TranscribeAsync);
+        app.MapPost("/v1/audio/speech", server.SpeechAsync);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        server.Uri = BackendUri.Parse(address + "/v1", "test");
+        return server;
+    }
+
+    private static async Task Event(HttpContext context, string json)
+    {
+        await context.Response.WriteAsync("data: " + json + "\n\n");
+        await context.Response.Body.FlushAsync();
+    }
+
+    private static string Chunk(string delta, string? finish = null) =>
+        $$"""{"object":"chat.completion.chunk","choices":[{"index":0,"delta":{{delta}},"finish_reason":{{(finish is null ? "null" : "\"" + finish + "\"")}}}]}""";
+
+    private async Task ChatAsync(HttpContext context)
+    {
+        var body = await new StreamReader(context.Request.Body).ReadToEndAsync();
+        ChatBodies.Enqueue(body);
+        using var document = JsonDocument.Parse(body);
+        var messages = document.RootElement.GetProperty("messages");
+        var last = messages[messages.GetArrayLength() - 1];
+        var prompt = last.GetProperty("content").GetString() ?? "";
+        if (prompt.Contains("[http-error]"))
+        {
+            context.Response.StatusCode = 503;
+            await context.Response.WriteAsync("""{"error":{"message":"model is loading","type":"server_error"}}""");
+            return;
+        }
+
+        context.Response.ContentType = "text/event-stream";
+        await context.Response.WriteAsync(": keepalive\n\n");
+        await Event(context, Chunk("""{"role":"assistant","content":""}"""));
+        if (last.GetProperty("role").GetString() == "tool")
+        {
+            await Event(context, Chunk("""{"content":"Tool said: """ + prompt + "\"}", "stop"));
+        }
+        else if (prompt.Contains("[tool]"))
+        {
+            await Event(context, Chunk("""{"tool_calls":[{"index":0,"id":"call_http_1","type":"function","function":{"name":"get_weather","arguments":""}}]}"""));
+            await Event(context, Chunk("""{"tool_calls":[{"index":0,"function":{"arguments":"{\"city\":"}}]}"""));
+            await Event(context, Chunk("""{"tool_calls":[{"index":0,"function":{"arguments":"\"Paris\"}"}}]}"""));
+            await Event(context, Chunk("""{"tool_calls":[{"index":1,"function":{"name":"get_time","arguments":"{}"}}]}"""));
+            await Event(context, Chunk("{}", "stop"));
+        }
+        else if (prompt.Contains("[stall]"))
+        {
+            await Event(context, Chunk("""{"content":"Hello"}"""));
+            try
+            {
+                await Task.Delay(Timeout.Infinite, context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                Aborted.TrySetResult();
+            }
+
+            return;
+        }
+        else
+        {
+            await Event(context, Chunk("""{"content":"Hello"}"""));
+            await Event(context, Chunk("""{"content":" from http."}"""));
+            if (prompt.Contains("[error-mid]"))
+            {
+                await Event(context, """{"error":{"message":"out of memory","type":"server_error"}}""");
+                return;
+            }
+
+            if (prompt.Contains("[truncated]"))
+            {
+                return;
+            }
+
+            if (prompt.Contains("[garbage]"))
+            {
+                await Event(context, "not json at all");
+                return;
+            }
+
+            await Event(context, Chunk("{}", "stop"));
+        }
+
+        await Event(context, """{"object":"chat.completion.chunk","choices":[],"usage":{"prompt_tokens":7,"completion_tokens":4,"total_tokens":11}}""");
+        await Event(context, "[DONE]");
+    }
+
+    private async Task TranscribeAsync(HttpContext context)
+    {
+        var form = await context.Request.ReadFormAsync();
+        var fields = form.ToDictionary(f => f.Key, f => f.Value.ToString());
+        var file = form.Files["file"]!;
+        fields["file.name"] = file.FileName;
+        fields["file.type"] = file.ContentType;
+        TranscriptionForms.Enqueue(fields);
+        using var memory = new MemoryStream();
+        await file.CopyToAsync(memory);
+        TranscriptionFiles.Enqueue(memory.ToArray());
+        var prompt = fields.GetValueOrDefault("prompt") ?? "";
+        if (fields.GetValueOrDefault("stream") == "true")
+        {
+            context.Response.ContentType = "text/event-stream";
+            if (prompt.Contains("error"))
+            {
+                await Event(context, """{"type":"error","error":{"message":"decoder crashed"}}""");
+                await Event(context, "[DONE]");
+                return;
+            }
+
+            // Cumulative deltas (some servers): the client must append only the new suffix.
+            var cumulative = prompt.Contains("cumulative");
+            await Event(context, """{"type":"transcript.text.delta","delta":"hello"}""");
+            await Event(context, cumulative ? """{"type":"transcript.text.delta","delta":"hello world"}""" : """{"type":"transcript.text.delta","delta":" world"}""");
+            await Event(context, """{"type":"transcript.text.done","text":"hello world"}""");
+            await Event(context, "[DONE]");
+            return;
+        }
+
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync("""{"text":" hello world "}""");
+    }
+
+    private async Task SpeechAsync(HttpContext context)
+    {
+        var body = await new StreamReader(context.Request.Body).ReadToEndAsync();
+        SpeechBodies.Enqueue(body);
+        using var document = JsonDocument.Parse(body);
+        var format = document.RootElement.GetProperty("response_format").GetString();
+        var voice = document.RootElement.GetProperty("voice").GetString();
+        var text = document.RootElement.GetProperty("input").GetString()!;
+        // "localai" voice: WAV at the backend's native rate even when pcm was asked for.
+        var rate = voice == "localai" ? 16_000 : 24_000;
+        var pcm = FakeBackend.Bytes(FakeBackend.Speech(text, rate));
+        context.Response.ContentType = format == "pcm" && voice != "localai" ? "audio/pcm" : "audio/wav";
+        if (format == "wav" || voice == "localai")
+        {
+            await context.Response.Body.WriteAsync(FakeBackend.WavHeader(rate, voice == "localai" ? uint.MaxValue : (uint)pcm.Length));
+        }
+
+        for (var offset = 0; offset < pcm.Length; offset += 1001)
+        {
+            await context.Response.Body.WriteAsync(pcm.AsMemory(offset, Math.Min(1001, pcm.Length - offset)));
+            await context.Response.Body.FlushAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
