@@ -65,7 +65,7 @@ public sealed class ConversationTests
     public async Task TruncateCutsAudioAndTranscript()
     {
         await using var h = new SessionHarness();
-        h.Model.Script = _ => [new Backends.ChatDelta(Backends.ChatDeltaKind.Text, "one two three four.")];
+        h.Model.Script = _ => [new Realtime.Engine.Backends.ChatDelta(Realtime.Engine.Backends.ChatDeltaKind.Text, "one two three four.")];
         h.Send("{\"type\":\"response.create\"}");
         JsonElement done = await h.WaitFor("response.done");
         string itemId = done.GetProperty("response").GetProperty("output")[0].GetProperty("id").GetString()!;
