@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Realtime.Host.Connections;
+using Realtime.Host.Engines;
 using Realtime.Host.Options;
 using Realtime.Host.Startup;
 
@@ -16,13 +17,15 @@ public static class RealtimeServer
             .Bind(builder.Configuration.GetSection(RealtimeServerOptions.SectionName))
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<RealtimeServerOptions>, RealtimeServerOptionsValidator>();
-        builder.Services.AddSingleton<IRealtimeSessionFactory, EchoSessionFactory>();
+        builder.Services.AddRealtimeEngines(builder.Configuration);
         builder.Services.AddSingleton<RealtimeConnectionRunner>();
         builder.WebHost.ConfigureKestrel((context, kestrel) => EndpointBinding.Bind(kestrel, context.Configuration));
         configure?.Invoke(builder);
 
         WebApplication app = builder.Build();
-        app.MapGet("/healthz", static () => "ok");
+        // Build the profiles now: a malformed backend fails the start, and built-in engines load before the first session.
+        app.Services.GetRequiredService<ProfileEngineResolver>();
+        app.MapGet("/healthz", Endpoints.HealthEndpoint.HandleAsync);
         app.Map(Realtime.Wire.Http.Handshake.RealtimePath, RealtimeUpgradeEndpoint.HandleAsync);
         return app;
     }

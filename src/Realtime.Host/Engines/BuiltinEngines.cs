@@ -1,0 +1,143 @@
+using Realtime.Engine.Backends;
+using Realtime.Engine.Backends.Local;
+
+namespace Realtime.Host.Engines;
+
+/// <summary>
+/// The embedded engines, created on first use and shared by every session and profile. Each one records
+/// whether it is ready and, if not, why, for startup logs and /healthz.
+/// </summary>
+public sealed class BuiltinEngines : IDisposable
+{
+    private readonly ILogger _logger;
+    private readonly string _sileroModelPath;
+    private readonly Lazy<ISpeechDetector> _silero;
+    private readonly Lazy<ISpeechDetector> _energy = new(() => new EnergySpeechDetector());
+    private readonly Lazy<ISpeechRecognizer> _pocketSphinx;
+    private readonly Lazy<ISpeechSynthesizer> _espeak;
+    private readonly Lazy<IChatModel> _echo = new(() => new EchoChatModel());
+    private readonly Dictionary<string, EngineStatus> _status = new(StringComparer.Ordinal);
+    private readonly Lock _statusLock = new();
+
+    public BuiltinEngines(string sileroModelPath, ILogger<BuiltinEngines> logger)
+    {
+        _logger = logger;
+        _sileroModelPath = sileroModelPath;
+        _silero = new(CreateSilero);
+        _pocketSphinx = new(() => Track("builtin:pocketsphinx", () => new PocketSphinxRecognizer()));
+        _espeak = new(() => Track("builtin:espeak-ng", () => new EspeakSynthesizer()));
+    }
+
+    /// <summary>Engine name -> readiness, for /healthz.</summary>
+    public IReadOnlyDictionary<string, EngineStatus> Status
+    {
+        get
+        {
+            lock (_statusLock)
+            {
+                return new Dictionary<string, EngineStatus>(_status, StringComparer.Ordinal);
+            }
+        }
+    }
+
+    public BackendRegistryBuiltins Factories => new()
+    {
+        SpeechDetector = (name, _) => name switch
+        {
+            "silero" => _silero.Value,
+            "energy" => Track("builtin:energy", () => _energy.Value),
+            _ => throw new FormatException($"Unknown built-in VAD 'builtin:{name}'; use builtin:silero or builtin:energy."),
+        },
+        SpeechRecognizer = (name, _) => name == "pocketsphinx"
+            ? _pocketSphinx.Value
+            : throw new FormatException($"Unknown built-in transcription engine 'builtin:{name}'; use builtin:pocketsphinx."),
+        ChatModel = (name, _) => name == "echo"
+            ? Track("builtin:echo", () => _echo.Value)
+            : throw new FormatException($"Unknown built-in LLM 'builtin:{name}'; use builtin:echo."),
+        SpeechSynthesizer = (name, _) => name is "espeak-ng" or "espeak"
+            ? _espeak.Value
+            : throw new FormatException($"Unknown built-in TTS 'builtin:{name}'; use builtin:espeak-ng."),
+    };
+
+    public void Dispose()
+    {
+        foreach (var lazy in new object[] { _silero, _pocketSphinx, _espeak })
+        {
+            if (lazy is Lazy<ISpeechDetector> { IsValueCreated: true } d && d.Value is IDisposable dd)
+            {
+                dd.Dispose();
+            }
+            else if (lazy is Lazy<ISpeechRecognizer> { IsValueCreated: true } r && r.Value is IDisposable rd)
+            {
+                rd.Dispose();
+            }
+            else if (lazy is Lazy<ISpeechSynthesizer> { IsValueCreated: true } s && s.Value is IDisposable sd)
+            {
+                sd.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Silero when its model file is present and loads; otherwise the energy detector, with a warning saying why.</summary>
+    private ISpeechDetector CreateSilero()
+    {
+        string? reason = null;
+        if (!File.Exists(_sileroModelPath))
+        {
+            reason = $"Silero model not found at {_sileroModelPath} (scripts/setup.sh places it)";
+        }
+        else
+        {
+            try
+            {
+                var silero = new SileroSpeechDetector(_sileroModelPath);
+                SetStatus("builtin:silero", new EngineStatus(true, $"model {_sileroModelPath}"));
+                _logger.LogInformation("VAD builtin:silero active (model {Path})", _sileroModelPath);
+                return silero;
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                reason = $"Silero model failed to load: {ex.Message}";
+            }
+        }
+
+        SetStatus("builtin:silero", new EngineStatus(false, reason + "; using builtin:energy"));
+        _logger.LogWarning("VAD builtin:silero unavailable: {Reason}; falling back to builtin:energy", reason);
+        return Track("builtin:energy", () => _energy.Value);
+    }
+
+    private T Track<T>(string name, Func<T> create)
+    {
+        try
+        {
+            T engine = create();
+            lock (_statusLock)
+            {
+                if (!_status.ContainsKey(name))
+                {
+                    _status[name] = new EngineStatus(true, "loaded");
+                    _logger.LogInformation("Engine {Engine} active", name);
+                }
+            }
+
+            return engine;
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException or InvalidOperationException or IOException)
+        {
+            SetStatus(name, new EngineStatus(false, ex.Message));
+            _logger.LogError("Engine {Engine} unavailable: {Reason}", name, ex.Message);
+            throw new InvalidOperationException($"{name} is unavailable: {ex.Message}", ex);
+        }
+    }
+
+    private void SetStatus(string name, EngineStatus status)
+    {
+        lock (_statusLock)
+        {
+            _status[name] = status;
+        }
+    }
+}
+
+/// <summary>Whether an engine works, and a short human-readable detail (model path, or why it fell back).</summary>
+public sealed record EngineStatus(bool Ready, string Detail);

@@ -1,0 +1,51 @@
+using Realtime.Engine.Backends;
+using Realtime.Engine.Sessions;
+using Realtime.Host.Connections;
+
+namespace Realtime.Host.Engines;
+
+/// <summary>Registers the engines, the profile resolver and the Engine's session factory.</summary>
+public static class EngineServices
+{
+    public static IServiceCollection AddRealtimeEngines(this IServiceCollection services, IConfiguration configuration)
+    {
+        string contentRoot = AppContext.BaseDirectory;
+        services.AddSingleton(sp => new BuiltinEngines(
+            configuration["Realtime:Engines:SileroModelPath"] is { Length: > 0 } path ? path : FindSileroModel(contentRoot),
+            sp.GetRequiredService<ILogger<BuiltinEngines>>()));
+        services.AddSingleton(sp => new BackendRegistry(
+            new BackendRegistryOptions
+            {
+                AuthToken = configuration["Realtime:Backends:AuthToken"],
+                ApiKey = configuration["Realtime:Backends:ApiKey"],
+                SharedDirectory = configuration["Realtime:Backends:SharedDirectory"] is { Length: > 0 } dir
+                    ? dir
+                    : new BackendRegistryOptions().SharedDirectory,
+            },
+            sp.GetRequiredService<BuiltinEngines>().Factories,
+            sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton<ProfileEngineResolver>();
+        services.AddSingleton(sp => new RealtimeSessionFactory(sp.GetRequiredService<ProfileEngineResolver>()));
+        services.AddSingleton<IRealtimeSessionFactory, EngineSessionFactory>();
+        return services;
+    }
+
+    /// <summary>
+    /// The Silero model placed by scripts/setup.sh at &lt;repo&gt;/models; looked up beside the binary first,
+    /// then upward from it (dotnet run executes from bin/Release/net10.0).
+    /// </summary>
+    private static string FindSileroModel(string start)
+    {
+        const string relative = "models/silero_vad_v5.onnx";
+        for (DirectoryInfo? dir = new(start); dir is not null; dir = dir.Parent)
+        {
+            string candidate = Path.Combine(dir.FullName, relative);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return Path.Combine(start, relative);
+    }
+}

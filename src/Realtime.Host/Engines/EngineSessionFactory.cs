@@ -1,0 +1,24 @@
+using Realtime.Engine.Sessions;
+using Realtime.Host.Connections;
+using Realtime.Wire.Connections;
+using Realtime.Wire.Frames;
+
+namespace Realtime.Host.Engines;
+
+/// <summary>Starts the Engine's realtime session for an accepted connection; refuses unknown models when strict.</summary>
+public sealed class EngineSessionFactory(RealtimeSessionFactory sessions, ProfileEngineResolver resolver) : IRealtimeSessionFactory
+{
+    public IWebSocketSession Create(RealtimeConnectionInfo info, IMessageOutput output)
+    {
+        if (!info.TranscriptionIntent && !resolver.Catalog.TryResolve(info.Model, out _, out _))
+        {
+            return new RejectedSession(
+                output,
+                "invalid_model",
+                $"Model \"{info.Model}\" is not supported in realtime mode. Configure it under Realtime:Models or as an alias.",
+                CloseStatus.BadRequest);
+        }
+
+        return sessions.Create(info, output);
+    }
+}
