@@ -12,6 +12,12 @@ public sealed class ContentPart
     /// <summary>Transcript of an audio part; null until transcribed (the key is still written).</summary>
     public string? Transcript { get; set; }
 
+    /// <summary>
+    /// What speech-to-text heard in an input audio part, kept for the model even when the client did not ask for
+    /// input transcription (then <see cref="Transcript"/> stays null, as on the hosted API).
+    /// </summary>
+    public string? HeardText { get; set; }
+
     public byte[]? Audio { get; set; }
 
     public int AudioLength { get; set; }

@@ -24,7 +24,7 @@ internal static class ChatHistory
                     var text = new StringBuilder();
                     foreach (ContentPart part in item.Content)
                     {
-                        string? piece = part.Text ?? part.Transcript;
+                        string? piece = part.Text ?? part.Transcript ?? part.HeardText;
                         if (!string.IsNullOrEmpty(piece))
                         {
                             if (text.Length > 0)

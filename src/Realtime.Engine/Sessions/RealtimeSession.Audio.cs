@@ -23,6 +23,13 @@ public sealed partial class RealtimeSession
     private string? _speechItemId;
     private long _speechStartMs;
 
+    /// <summary>Recognition of the turn in progress: opened at speech start so decoding runs while the user speaks.</summary>
+    private ISpeechRecognitionStream? _liveRecognition;
+    private string? _liveRecognitionItemId;
+
+    /// <summary>User items whose transcript is still being decoded; a response that needs their text waits for it.</summary>
+    private readonly HashSet<string> _pendingTranscripts = new(StringComparer.Ordinal);
+
     /// <summary>Audio time (ms since the first appended sample) at which the input buffer's first byte was appended.</summary>
     private long _bufferStartMs;
 
@@ -88,6 +95,8 @@ public sealed partial class RealtimeSession
         }
 
         int count = _converter.Convert(audio, _samples16k);
+        // A stream opened at an earlier speech start gets this chunk; one opened below reads it from the buffer.
+        _liveRecognition?.Write(_samples16k.AsSpan(0, count));
         _turnEvents.Clear();
         _turns.Process(_samples16k.AsSpan(0, count), _turnEvents);
         foreach (TurnEvent turn in _turnEvents)
@@ -114,6 +123,7 @@ public sealed partial class RealtimeSession
         json.WriteNumber("audio_start_ms", audioStartMs);
         json.WriteString("item_id", _speechItemId);
         Send(json);
+        OpenLiveRecognition(_speechItemId, audioStartMs);
         if (_config.TurnDetection is { InterruptResponse: true } && _defaultRun is { } run)
         {
             Cancel(run, "turn_detected");
@@ -183,6 +193,7 @@ public sealed partial class RealtimeSession
 
     private void ClearInput()
     {
+        AbandonLiveRecognition();
         _input.Clear();
         _turns?.CancelSpeech();
         _speechItemId = null;
@@ -205,37 +216,104 @@ public sealed partial class RealtimeSession
         json.WriteString("item_id", item.Id);
         Send(json);
         SendItemAddedAndDone(item, previous);
-        StartTranscription(item, part);
+        if (_liveRecognition is { } live && _liveRecognitionItemId == itemId)
+        {
+            _liveRecognition = null;
+            _liveRecognitionItemId = null;
+            _pendingTranscripts.Add(itemId);
+            live.Complete();
+        }
+        else
+        {
+            AbandonLiveRecognition();
+            StartTranscription(item, part);
+        }
     }
 
+    /// <summary>
+    /// Starts recognizing the turn that just began: the buffered audio from audio_start_ms (prefix padding and
+    /// the current chunk) goes in now, later chunks as they arrive, so the transcript is ready when speech ends.
+    /// </summary>
+    private void OpenLiveRecognition(string itemId, long audioStartMs)
+    {
+        AbandonLiveRecognition();
+        if (_engines.Transcription is not { } recognizer)
+        {
+            return;
+        }
+
+        TranscriptionConfig? options = _config.Transcription;
+        ISpeechRecognitionStream stream = recognizer.Open(new RecognitionOptions(options?.Model, options?.Language, options?.Prompt), CancellationToken.None);
+        int skip = (int)Math.Clamp((audioStartMs - _bufferStartMs) * InputBytesPerMs, 0, _input.Length);
+        ReadOnlySpan<byte> backlog = _input.Span[skip..];
+        float[] samples = ArrayPool<float>.Shared.Rent(Math.Max(1, InputAudioConverter.MaxOutputSamples(backlog.Length, _config.InputFormat)));
+        int count = new InputAudioConverter(_config.InputFormat).Convert(backlog, samples);
+        stream.Write(samples.AsSpan(0, count));
+        ArrayPool<float>.Shared.Return(samples);
+        _liveRecognition = stream;
+        _liveRecognitionItemId = itemId;
+        _ = ReadTranscriptAsync(stream, itemId);
+    }
+
+    /// <summary>Speech that never became a turn (cleared, or replaced by a new speech start): stop decoding it.</summary>
+    private void AbandonLiveRecognition()
+    {
+        if (_liveRecognition is { } stream)
+        {
+            _liveRecognition = null;
+            _liveRecognitionItemId = null;
+            _ = stream.DisposeAsync().AsTask();
+        }
+    }
+
+    /// <summary>
+    /// Transcribes a committed turn that had no live recognition (manual commit, idle timeout). Runs whenever the
+    /// profile has a recognizer: the model needs the words even when the client did not ask for transcription events.
+    /// </summary>
     private void StartTranscription(ConversationItem item, ContentPart part)
     {
-        if (_config.Transcription is not { } options || _engines.Transcription is not { } recognizer)
+        if (_engines.Transcription is not { } recognizer)
         {
             return;
         }
 
         // Decoding the committed audio to 16 kHz happens here (loop), recognition off the loop.
+        TranscriptionConfig? options = _config.Transcription;
         var converter = new InputAudioConverter(_config.InputFormat);
         float[] samples = new float[InputAudioConverter.MaxOutputSamples(part.AudioLength, _config.InputFormat)];
         int count = converter.Convert(part.Audio.AsSpan(0, part.AudioLength), samples);
-        _ = TranscribeAsync(recognizer, new RecognitionOptions(options.Model, options.Language, options.Prompt), item.Id, samples, count);
+        ISpeechRecognitionStream stream = recognizer.Open(new RecognitionOptions(options?.Model, options?.Language, options?.Prompt), CancellationToken.None);
+        _pendingTranscripts.Add(item.Id);
+        stream.Write(samples.AsSpan(0, count));
+        stream.Complete();
+        _ = ReadTranscriptAsync(stream, item.Id);
     }
 
-    private async Task TranscribeAsync(ISpeechRecognizer recognizer, RecognitionOptions options, string itemId, float[] samples, int count)
+    /// <summary>Posts the stream's deltas and final text to the inbox; owns and disposes the stream.</summary>
+    private async Task ReadTranscriptAsync(ISpeechRecognitionStream stream, string itemId)
     {
         try
         {
-            ISpeechRecognitionStream stream = recognizer.Open(options, CancellationToken.None);
+            bool final = false;
             await using (stream.ConfigureAwait(false))
             {
-                stream.Write(samples.AsSpan(0, count));
-                stream.Complete();
                 await foreach (TranscriptUpdate update in stream.ReadAsync(CancellationToken.None).ConfigureAwait(false))
                 {
-                    _inbox.Writer.TryWrite(new SessionMessage(SessionMessageKind.Transcript, ItemId: itemId, Text: update.Text, Final: update.IsFinal, Length: count));
+                    final |= update.IsFinal;
+                    _inbox.Writer.TryWrite(new SessionMessage(SessionMessageKind.Transcript, ItemId: itemId, Text: update.Text, Final: update.IsFinal));
                 }
             }
+
+            if (!final)
+            {
+                // A response may be waiting for this text: never leave it waiting.
+                _inbox.Writer.TryWrite(new SessionMessage(SessionMessageKind.TranscriptFailed, ItemId: itemId, Error: null));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Abandoned speech: nothing to report.
+            _inbox.Writer.TryWrite(new SessionMessage(SessionMessageKind.TranscriptFailed, ItemId: itemId, Error: null));
         }
         catch (Exception e)
         {
@@ -246,6 +324,23 @@ public sealed partial class RealtimeSession
     private void OnTranscript(in SessionMessage message)
     {
         ConversationItem? item = _conversation.Find(message.ItemId!);
+        bool final = message.Final || message.Kind == SessionMessageKind.TranscriptFailed;
+        if (final && _pendingTranscripts.Remove(message.ItemId!))
+        {
+            if (message.Kind == SessionMessageKind.Transcript && item is not null && item.Content.Count > 0)
+            {
+                item.Content[0].HeardText = message.Text;
+            }
+
+            StartDeferredResponses();
+        }
+
+        // Client-visible transcription events only when the session asked for them; abandoned speech reports nothing.
+        if (_config.Transcription is null || (message.Kind == SessionMessageKind.TranscriptFailed && (message.Error is null || item is null)))
+        {
+            return;
+        }
+
         if (message.Kind == SessionMessageKind.TranscriptFailed)
         {
             Utf8JsonWriter failed = _writer.Begin(ServerEventType.InputAudioTranscriptionFailed);
@@ -271,13 +366,16 @@ public sealed partial class RealtimeSession
             return;
         }
 
+        long audioMs = 0;
         if (item is not null && item.Content.Count > 0)
         {
-            item.Content[0].Transcript = message.Text;
+            ContentPart part = item.Content[0];
+            part.Transcript = message.Text;
+            audioMs = part.AudioLength / Math.Max(1, part.AudioBytesPerMs);
         }
 
-        // Usage as the hosted service reports it: ~10 audio tokens per second of input (16 kHz samples here).
-        int audioTokens = message.Length / 1600;
+        // Usage as the hosted service reports it: ~10 audio tokens per second of input.
+        int audioTokens = (int)(audioMs / 100);
         int textTokens = ChatHistory.EstimateTokens(message.Text);
         Utf8JsonWriter json = _writer.Begin(ServerEventType.InputAudioTranscriptionCompleted);
         json.WriteString("item_id", message.ItemId);

@@ -28,6 +28,9 @@ public sealed partial class RealtimeSession
         StartResponse(settings);
     }
 
+    /// <summary>Responses created while a transcript they need was still pending; started by <see cref="StartDeferredResponses"/>.</summary>
+    private readonly List<ResponseRun> _deferredRuns = [];
+
     private void StartResponse(ResponseSettings settings)
     {
         var run = new ResponseRun(RealtimeIds.NewResponse(), settings);
@@ -37,6 +40,23 @@ public sealed partial class RealtimeSession
             _defaultRun = run;
         }
 
+        Utf8JsonWriter json = _writer.Begin(ServerEventType.ResponseCreated);
+        ResponseWriter.Write(json, run, _conversation.Id, _info.Dialect, done: false);
+        Send(json);
+        if (settings.Input is null && WaitsForTranscript())
+        {
+            // The user's last words are still being decoded: the model starts once their text is known.
+            _deferredRuns.Add(run);
+            return;
+        }
+
+        LaunchProducer(run);
+    }
+
+    /// <summary>Builds the model request from the conversation as it is now and starts the backends off the loop.</summary>
+    private void LaunchProducer(ResponseRun run)
+    {
+        ResponseSettings settings = run.Settings;
         IReadOnlyList<ChatMessage> messages = settings.Input ?? ChatHistory.Build(_conversation.Items);
         int inputTokens = ChatHistory.EstimateTokens(settings.Instructions);
         foreach (ChatMessage message in messages)
@@ -52,10 +72,44 @@ public sealed partial class RealtimeSession
         }
 
         var request = new ChatRequest(_config.Model, settings.Instructions, messages, tools, settings.ToolChoice, settings.Temperature is double t ? (float)t : null, settings.MaxOutputTokens);
-        Utf8JsonWriter json = _writer.Begin(ServerEventType.ResponseCreated);
-        ResponseWriter.Write(json, run, _conversation.Id, _info.Dialect, done: false);
-        Send(json);
         _ = ResponseProducer.RunAsync(run, request, _engines.Llm, settings.AudioOutput ? _engines.Tts : null, _inbox.Writer);
+    }
+
+    private bool WaitsForTranscript()
+    {
+        if (_pendingTranscripts.Count == 0)
+        {
+            return false;
+        }
+
+        foreach (ConversationItem item in _conversation.Items)
+        {
+            if (_pendingTranscripts.Contains(item.Id))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Called when a transcript arrives: starts the deferred responses that no longer wait (cancelled ones are dropped).</summary>
+    private void StartDeferredResponses()
+    {
+        if (_deferredRuns.Count == 0 || WaitsForTranscript())
+        {
+            return;
+        }
+
+        foreach (ResponseRun run in _deferredRuns)
+        {
+            if (!run.Finished)
+            {
+                LaunchProducer(run);
+            }
+        }
+
+        _deferredRuns.Clear();
     }
 
     private void CancelResponse(string? responseId)

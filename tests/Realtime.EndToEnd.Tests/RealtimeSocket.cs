@@ -1,0 +1,129 @@
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+
+namespace Realtime.EndToEnd.Tests;
+
+/// <summary>A plain ClientWebSocket realtime client for tests: sends events, records every server event, waits for one.</summary>
+internal sealed class RealtimeSocket : IAsyncDisposable
+{
+    private readonly ClientWebSocket _socket = new();
+    private readonly List<JsonElement> _events = [];
+    private readonly SemaphoreSlim _arrived = new(0);
+    private Task? _receive;
+
+    public IReadOnlyList<JsonElement> Events
+    {
+        get
+        {
+            lock (_events)
+            {
+                return [.. _events];
+            }
+        }
+    }
+
+    public static async Task<RealtimeSocket> ConnectAsync(ServerFixture server, string query = "model=gpt-realtime")
+    {
+        var socket = new RealtimeSocket();
+        socket._socket.Options.SetRequestHeader("Authorization", "Bearer " + ServerFixture.ApiKey);
+        await socket._socket.ConnectAsync(new Uri($"{server.WsBase}/realtime?{query}"), CancellationToken.None);
+        socket._receive = socket.ReceiveLoop();
+        await socket.WaitFor("session.created");
+        return socket;
+    }
+
+    public Task SendAsync(string json) =>
+        _socket.SendAsync(Encoding.UTF8.GetBytes(json), WebSocketMessageType.Text, true, CancellationToken.None);
+
+    public Task SendAsync(object payload, System.Text.Json.Serialization.Metadata.JsonTypeInfo typeInfo) =>
+        SendAsync(JsonSerializer.Serialize(payload, typeInfo));
+
+    /// <summary>Sends input audio as appends of <paramref name="chunkBytes"/>, as fast as the socket takes them (VAD runs on audio time).</summary>
+    public async Task AppendAudioAsync(ReadOnlyMemory<byte> audio, int chunkBytes)
+    {
+        for (int offset = 0; offset < audio.Length; offset += chunkBytes)
+        {
+            ReadOnlyMemory<byte> chunk = audio.Slice(offset, Math.Min(chunkBytes, audio.Length - offset));
+            await SendAsync($"{{\"type\":\"input_audio_buffer.append\",\"audio\":\"{Convert.ToBase64String(chunk.Span)}\"}}");
+        }
+    }
+
+    /// <summary>Waits for the <paramref name="nth"/> (1-based) event of a type, failing with the events seen so far.</summary>
+    public async Task<JsonElement> WaitFor(string type, int nth = 1, int timeoutMs = 20_000)
+    {
+        using var cts = new CancellationTokenSource(timeoutMs);
+        while (true)
+        {
+            JsonElement[] matching = Events.Where(e => e.GetProperty("type").GetString() == type).ToArray();
+            if (matching.Length >= nth)
+            {
+                return matching[nth - 1];
+            }
+
+            try
+            {
+                await _arrived.WaitAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"No {type} #{nth} within {timeoutMs} ms; got: {string.Join(", ", Types())}");
+            }
+        }
+    }
+
+    public IEnumerable<string> Types() => Events.Select(e => e.GetProperty("type").GetString()!);
+
+    public IEnumerable<JsonElement> OfType(string type) => Events.Where(e => e.GetProperty("type").GetString() == type);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_socket.State == WebSocketState.Open)
+        {
+            await _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "OK", CancellationToken.None);
+        }
+
+        if (_receive is not null)
+        {
+            await _receive;
+        }
+
+        _socket.Dispose();
+    }
+
+    private async Task ReceiveLoop()
+    {
+        var buffer = new byte[1 << 16];
+        var message = new MemoryStream();
+        try
+        {
+            while (true)
+            {
+                WebSocketReceiveResult result = await _socket.ReceiveAsync(buffer, CancellationToken.None);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    return;
+                }
+
+                message.Write(buffer, 0, result.Count);
+                if (!result.EndOfMessage)
+                {
+                    continue;
+                }
+
+                JsonElement parsed = JsonDocument.Parse(message.ToArray()).RootElement.Clone();
+                message.SetLength(0);
+                lock (_events)
+                {
+                    _events.Add(parsed);
+                }
+
+                _arrived.Release();
+            }
+        }
+        catch (WebSocketException)
+        {
+            // The server went away; waiting tests time out with the events they got.
+        }
+    }
+}
