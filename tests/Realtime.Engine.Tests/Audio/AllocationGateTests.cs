@@ -106,13 +106,13 @@ public sealed class AllocationGateTests(SileroDetectorFixture fixture) : IClassF
         var probabilities = new float[8];
         for (int i = 0; i < 5; i++)
         {
-            batch.Process(streams, frames, probabilities);
+            batch.ProcessBatch(streams, frames, probabilities);
         }
 
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 20; i++)
         {
-            batch.Process(streams, frames, probabilities);
+            batch.ProcessBatch(streams, frames, probabilities);
         }
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
