@@ -78,11 +78,30 @@ public static class Pcm16
         }
     }
 
-    /// <summary>Float in [-1, 1] to PCM16, rounded to nearest and saturated (resampler overshoot must not wrap).</summary>
+    /// <summary>Float in [-1, 1] to PCM16, rounded to nearest (ties to even) and saturated (resampler overshoot must not wrap).</summary>
     public static void FromFloat(ReadOnlySpan<float> samples, Span<short> destination)
     {
         destination = destination[..samples.Length];
-        for (int i = 0; i < samples.Length; i++)
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && samples.Length >= Vector<short>.Count)
+        {
+            var scale = new Vector<float>(32768f);
+            var high = new Vector<float>(short.MaxValue);
+            var low = new Vector<float>(short.MinValue);
+            var sourceVectors = MemoryMarshal.Cast<float, Vector<float>>(samples);
+            var targetVectors = MemoryMarshal.Cast<short, Vector<short>>(destination);
+            for (int v = 0; v < targetVectors.Length; v++)
+            {
+                // Clamped before conversion, so narrowing int -> short cannot wrap.
+                var first = Vector.ConvertToInt32(Vector.Min(Vector.Max(Vector.Round(sourceVectors[v * 2] * scale), low), high));
+                var second = Vector.ConvertToInt32(Vector.Min(Vector.Max(Vector.Round(sourceVectors[(v * 2) + 1] * scale), low), high));
+                targetVectors[v] = Vector.Narrow(first, second);
+            }
+
+            i = targetVectors.Length * Vector<short>.Count;
+        }
+
+        for (; i < samples.Length; i++)
         {
             float scaled = MathF.Round(samples[i] * 32768f);
             destination[i] = (short)Math.Clamp(scaled, short.MinValue, short.MaxValue);

@@ -42,4 +42,22 @@ public sealed class Pcm16Tests
         Pcm16.FromFloat(input, output);
         Assert.Equal(new short[] { 0, 16384, -16384, 32767, -32768, 32767, -32768, 1, 2 }, output);
     }
+
+    [Fact]
+    public void FromFloat_vector_path_matches_the_scalar_definition()
+    {
+        var random = new Random(7);
+        float[] input = Enumerable.Range(0, 1003).Select(_ => (float)((random.NextDouble() * 2.4) - 1.2)).ToArray();
+        input[0] = 0.5f / 32768f; // tie: rounds to even (0)
+        input[1] = 1.5f / 32768f; // tie: rounds to even (2)
+        var output = new short[input.Length];
+        Pcm16.FromFloat(input, output);
+        for (int i = 0; i < input.Length; i++)
+        {
+            Assert.Equal((short)Math.Clamp(MathF.Round(input[i] * 32768f), short.MinValue, short.MaxValue), output[i]);
+        }
+
+        Assert.Equal(0, output[0]);
+        Assert.Equal(2, output[1]);
+    }
 }
