@@ -166,6 +166,70 @@ public sealed class PocketSphinxRecognizerTests : IClassFixture<PocketSphinxReco
         Assert.True(wer < 0.9, $"WER {wer:P1}");
     }
 
+    [Fact]
+    public async Task WriteAllocatesNothingAfterWarmUp()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var audio = LocalWavFixture.Read16k("long_passage.wav");
+        await using var stream = _recognizer.Open(Options, cancellationToken);
+        for (var i = 0; i < 50; i++)
+        {
+            stream.Write(audio.AsSpan(i * 1600, 1600));
+        }
+
+        await Task.Delay(200, cancellationToken);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 50; i < 60; i++)
+        {
+            stream.Write(audio.AsSpan(i * 1600, 1600));
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public async Task MeasuresDecodingSpeedAndLatencyAfterSpeechEnds()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var audio = LocalWavFixture.Read16k("long_passage.wav");
+        var cpuBefore = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var (_, final) = await TranscribeAsync(_recognizer, "long_passage.wav", cancellationToken);
+        var decode = clock.Elapsed.TotalSeconds;
+        var cpu = (System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
+        var realTimeFactor = decode / (audio.Length / 16000.0);
+
+        // Speech end: the audio was streamed (here: written, then given time to be decoded as it would be
+        // while the user speaks); what remains after Complete is the final pass.
+        var weather = LocalWavFixture.Read16k("weather_question_16k.wav");
+        await using var stream = _recognizer.Open(Options, cancellationToken);
+        for (var offset = 0; offset < weather.Length; offset += 1600)
+        {
+            stream.Write(weather.AsSpan(offset, Math.Min(1600, weather.Length - offset)));
+        }
+
+        await Task.Delay(1000, cancellationToken);
+        clock.Restart();
+        stream.Complete();
+        TimeSpan latency = default;
+        await foreach (var update in stream.ReadAsync(cancellationToken))
+        {
+            if (update.IsFinal)
+            {
+                latency = clock.Elapsed;
+            }
+        }
+
+        var line = $"pocketsphinx: long_passage decoded at {realTimeFactor:F3}x real time ({decode:F2} s wall, {cpu:F2} s process CPU for {audio.Length / 16000.0:F1} s); " +
+            $"speech end to final transcript {latency.TotalMilliseconds:F0} ms";
+        Console.WriteLine(line);
+        TestContext.Current.TestOutputHelper?.WriteLine(line);
+        // Loose bounds: the machine is shared with parallel builds; the figures go to the report.
+        Assert.True(realTimeFactor < 3, line);
+        Assert.True(latency < TimeSpan.FromSeconds(5), line);
+        Assert.NotEmpty(final);
+    }
+
     private static int WordDistance(string[] reference, string[] hypothesis)
     {
         var previous = new int[hypothesis.Length + 1];

@@ -41,10 +41,7 @@ internal sealed class PocketSphinxStream : ISpeechRecognitionStream
         }
 
         var buffer = ArrayPool<short>.Shared.Rent(samples.Length);
-        for (var i = 0; i < samples.Length; i++)
-        {
-            buffer[i] = (short)(Math.Clamp(samples[i], -1f, 1f) * short.MaxValue);
-        }
+        PocketSphinxSamples.ToPcm16(samples, buffer);
 
         if (!_audio.Writer.TryWrite(new PcmSegment(buffer, samples.Length)))
         {
