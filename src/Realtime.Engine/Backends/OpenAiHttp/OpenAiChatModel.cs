@@ -32,7 +32,7 @@ internal sealed class OpenAiChatModel : IChatModel
             Content = new ByteArrayContent(BuildBody(request, _model)) { Headers = { ContentType = Json } },
         };
         message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
-        using var response = await _client.SendAsync(message, token).ConfigureAwait(false);
+        using var response = await _client.StepAsync(new ValueTask<HttpResponseMessage>(_client.SendAsync(message, token)), deadline, cancellationToken).ConfigureAwait(false);
         var body = await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false);
         await using var _ = body.ConfigureAwait(false);
 
@@ -44,9 +44,11 @@ internal sealed class OpenAiChatModel : IChatModel
         string? finishReason = null;
         var output = new List<ChatDelta>(4);
 
-        await foreach (var item in parser.EnumerateAsync(token).ConfigureAwait(false))
+        var items = parser.EnumerateAsync(token).GetAsyncEnumerator(token);
+        await using var ___ = items.ConfigureAwait(false);
+        while (await _client.StepAsync(items.MoveNextAsync(), deadline, cancellationToken).ConfigureAwait(false))
         {
-            var data = item.Data;
+            var data = items.Current.Data;
             if (data.AsSpan().Trim((byte)' ').SequenceEqual("[DONE]"u8))
             {
                 done = true;
