@@ -238,6 +238,21 @@ public sealed class GrpcChatModelTests
     }
 
     [Fact]
+    public async Task Something_else_at_the_address_fails_quickly()
+    {
+        // An HTTP/1.1-only server where a gRPC backend was expected: garbage, not a hang.
+        await using var notGrpc = await FakeOpenAiServer.StartAsync();
+        using var registry = new BackendRegistry(FastOptions());
+        var model = registry.GetChatModel(BackendUri.Parse($"grpc://127.0.0.1:{notGrpc.Uri.Address!.Port}", "Llm:Backend"), "qwen");
+        var stopwatch = Stopwatch.StartNew();
+
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => CollectAsync(model, Ask("hi")));
+
+        Assert.Contains("not available", e.Message);
+        Assert.InRange(stopwatch.ElapsedMilliseconds, 0, 5000);
+    }
+
+    [Fact]
     public async Task Health_is_retried_until_the_backend_is_up()
     {
         var (host, registry, model) = await StartAsync(new FakeBackendOptions { FailHealthTimes = 2 });

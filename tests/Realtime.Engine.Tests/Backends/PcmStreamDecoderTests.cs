@@ -70,4 +70,22 @@ public sealed class PcmStreamDecoderTests
         floatWav[34] = 32;
         Assert.Throws<InvalidDataException>(() => new PcmStreamDecoder(16_000, true).Decode(floatWav));
     }
+
+    [Fact]
+    public void Decoding_allocates_nothing_after_warm_up()
+    {
+        var decoder = new PcmStreamDecoder(24_000, detectHeader: true);
+        var chunk = FakeBackend.Bytes(FakeBackend.Speech("a b", 24_000))[..4801];
+        decoder.Decode(FakeBackend.WavHeader(24_000, uint.MaxValue));
+        decoder.Decode(chunk);
+        decoder.Decode(chunk);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 100; i++)
+        {
+            decoder.Decode(chunk);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
 }
