@@ -199,8 +199,34 @@ public sealed class GrpcChatModelTests
         Assert.Equal(StatusCode.Internal, e.StatusCode);
         Assert.Equal(["Hello", " from"], texts);
 
-        var first = await Assert.ThrowsAsync<RpcException>(() => CollectAsync(model, Ask("[error-first]")));
+        // llama.cpp style: the error text arrives as a reply before INTERNAL; it must never become speech.
+        var spoken = new List<Realtime.Engine.Backends.ChatDelta>();
+        var first = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            await foreach (var d in model.StreamAsync(Ask("[error-first]"), TestContext.Current.CancellationToken))
+            {
+                spoken.Add(d);
+            }
+        });
         Assert.Equal(StatusCode.Internal, first.StatusCode);
+        Assert.Empty(spoken);
+    }
+
+    [Theory]
+    [InlineData("[notokens]", "Hi there")]
+    [InlineData("[notokens] [empty]", "")]
+    public async Task Backends_without_token_counts_still_stream_all_text(string prompt, string expected)
+    {
+        var (host, registry, model) = await StartAsync();
+        await using var _ = host;
+        using var __ = registry;
+
+        var deltas = await CollectAsync(model, Ask(prompt));
+
+        Assert.Equal(expected, TextOf(deltas));
+        var usage = Assert.Single(deltas, d => d.Kind == ChatDeltaKind.Usage);
+        Assert.Equal((0, 0), (usage.InputTokens, usage.OutputTokens));
+        Assert.Equal("stop", deltas[^1].FinishReason);
     }
 
     [Fact]
