@@ -69,6 +69,13 @@ public sealed class PcmStreamDecoderTests
         floatWav[20] = 3;
         floatWav[34] = 32;
         Assert.Throws<InvalidDataException>(() => new PcmStreamDecoder(16_000, true).Decode(floatWav));
+
+        var notWave = (byte[])[.. "RIFF"u8, 0, 0, 0, 0, .. "AVI "u8];
+        Assert.Throws<InvalidDataException>(() => new PcmStreamDecoder(16_000, true).Decode(notWave));
+
+        var noData = (byte[])[.. FakeBackend.WavHeader(16_000, 0)[..36], .. "junk"u8, 0, 0, 0x10, 0]; // a 1 MiB chunk before any data: refused, not buffered
+        var decoder = new PcmStreamDecoder(16_000, true);
+        Assert.Throws<InvalidDataException>(() => decoder.Decode(noData));
     }
 
     [Fact]
