@@ -32,6 +32,16 @@ public sealed record BackendRegistryOptions
     /// <summary>Call LoadModel with the configured model name at first use (off for backends loaded by someone else).</summary>
     public bool LoadModel { get; init; } = true;
 
+    /// <summary>
+    /// Models directory on the backend's host. When set, LoadModel also sends <c>ModelPath</c> and
+    /// <c>ModelFile</c> (the directory joined with the model name), which Go backends (whisper, silero-vad,
+    /// piper) open instead of <c>Model</c>.
+    /// </summary>
+    public string? ModelDirectory { get; init; }
+
+    /// <summary>Backend options sent with LoadModel, each <c>"key:value"</c> (e.g. whisper's <c>vad_only</c>).</summary>
+    public IReadOnlyList<string> LoadOptions { get; init; } = [];
+
     /// <summary>Rate assumed when a TTS stream announces none.</summary>
     public int DefaultSynthesisSampleRate { get; init; } = 24_000;
 

@@ -62,6 +62,18 @@ public sealed class BackendRegistryTests
     }
 
     [Fact]
+    public async Task Dns_targets_round_robin_across_resolved_addresses()
+    {
+        await using var host = await FakeBackendHost.StartAsync();
+        using var registry = new BackendRegistry(FastOptions());
+        // localhost resolves to 127.0.0.1 (and maybe ::1, where nothing listens): the balancer uses the ready one.
+        var chat = registry.GetChatModel(BackendUri.Parse($"grpc://dns:///localhost:{host.Port}", "Llm:Backend"), "qwen");
+
+        Assert.Equal("Hello", (await CollectAsync(chat, Ask("hi")))[0].Text);
+        Assert.Equal("Hello", (await CollectAsync(chat, Ask("again")))[0].Text);
+    }
+
+    [Fact]
     public void Http_backends_have_no_vad()
     {
         using var registry = new BackendRegistry();

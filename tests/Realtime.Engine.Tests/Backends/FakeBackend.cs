@@ -204,6 +204,14 @@ public sealed partial class FakeBackend(FakeBackendOptions options) : Backend.Ba
             return;
         }
 
+        if (prompt.Contains("[notokens]"))
+        {
+            // Older backends report no token counts at all.
+            await Send(Text("Hi", 0));
+            await Send(Text(" there", 0));
+            return;
+        }
+
         if (prompt.Contains("[stall]"))
         {
             await Send(Text("Hello", 1));

@@ -91,6 +91,11 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
             await Event(context, Chunk("""{"tool_calls":[{"index":1,"function":{"name":"get_time","arguments":"{}"}}]}"""));
             await Event(context, Chunk("{}", "stop"));
         }
+        else if (prompt.Contains("[think-inline]"))
+        {
+            await Event(context, Chunk("""{"content":"<think>let me"}"""));
+            await Event(context, Chunk("""{"content":" see</think>\n\nAnswer."}""", "stop"));
+        }
         else if (prompt.Contains("[stall]"))
         {
             await Event(context, Chunk("""{"content":"Hello"}"""));
@@ -151,6 +156,14 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
             if (prompt.Contains("error"))
             {
                 await Event(context, """{"type":"error","error":{"message":"decoder crashed"}}""");
+                await Event(context, "[DONE]");
+                return;
+            }
+
+            if (prompt.Contains("vllm"))
+            {
+                await Event(context, """{"object":"transcription.chunk","choices":[{"delta":{"content":"hello"}}]}""");
+                await Event(context, """{"object":"transcription.chunk","choices":[{"delta":{"content":" world"}}]}""");
                 await Event(context, "[DONE]");
                 return;
             }

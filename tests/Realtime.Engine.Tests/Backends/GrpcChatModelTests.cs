@@ -199,8 +199,34 @@ public sealed class GrpcChatModelTests
         Assert.Equal(StatusCode.Internal, e.StatusCode);
         Assert.Equal(["Hello", " from"], texts);
 
-        var first = await Assert.ThrowsAsync<RpcException>(() => CollectAsync(model, Ask("[error-first]")));
+        // llama.cpp style: the error text arrives as a reply before INTERNAL; it must never become speech.
+        var spoken = new List<Realtime.Engine.Backends.ChatDelta>();
+        var first = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            await foreach (var d in model.StreamAsync(Ask("[error-first]"), TestContext.Current.CancellationToken))
+            {
+                spoken.Add(d);
+            }
+        });
         Assert.Equal(StatusCode.Internal, first.StatusCode);
+        Assert.Empty(spoken);
+    }
+
+    [Theory]
+    [InlineData("[notokens]", "Hi there")]
+    [InlineData("[notokens] [empty]", "")]
+    public async Task Backends_without_token_counts_still_stream_all_text(string prompt, string expected)
+    {
+        var (host, registry, model) = await StartAsync();
+        await using var _ = host;
+        using var __ = registry;
+
+        var deltas = await CollectAsync(model, Ask(prompt));
+
+        Assert.Equal(expected, TextOf(deltas));
+        var usage = Assert.Single(deltas, d => d.Kind == ChatDeltaKind.Usage);
+        Assert.Equal((0, 0), (usage.InputTokens, usage.OutputTokens));
+        Assert.Equal("stop", deltas[^1].FinishReason);
     }
 
     [Fact]
@@ -235,6 +261,21 @@ public sealed class GrpcChatModelTests
         Assert.Contains($"127.0.0.1:{port}", e.Message);
         Assert.Contains("not available", e.Message);
         Assert.InRange(stopwatch.ElapsedMilliseconds, 0, 3000);
+    }
+
+    [Fact]
+    public async Task Something_else_at_the_address_fails_quickly()
+    {
+        // An HTTP/1.1-only server where a gRPC backend was expected: garbage, not a hang.
+        await using var notGrpc = await FakeOpenAiServer.StartAsync();
+        using var registry = new BackendRegistry(FastOptions());
+        var model = registry.GetChatModel(BackendUri.Parse($"grpc://127.0.0.1:{notGrpc.Uri.Address!.Port}", "Llm:Backend"), "qwen");
+        var stopwatch = Stopwatch.StartNew();
+
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => CollectAsync(model, Ask("hi")));
+
+        Assert.Contains("not available", e.Message);
+        Assert.InRange(stopwatch.ElapsedMilliseconds, 0, 5000);
     }
 
     [Fact]

@@ -21,7 +21,13 @@ public sealed class GrpcSpeechDetectorTests
     public async Task Remote_segments_drive_the_probability_of_the_latest_frame()
     {
         await using var host = await FakeBackendHost.StartAsync();
-        using var registry = new BackendRegistry(FastOptions() with { VadFramesPerRequest = 1, VadWindow = TimeSpan.FromSeconds(1) });
+        using var registry = new BackendRegistry(FastOptions() with
+        {
+            VadFramesPerRequest = 1,
+            VadWindow = TimeSpan.FromSeconds(1),
+            ModelDirectory = "/models",
+            LoadOptions = ["vad_only:true"],
+        });
         var vad = registry.GetSpeechDetector(host.Uri, "silero");
         using var stream = (GrpcSpeechDetectorStream)vad.OpenStream();
         var silence = new float[512];
@@ -42,6 +48,9 @@ public sealed class GrpcSpeechDetectorTests
         Assert.Equal(1f, await Feed(speech, 10));
         Assert.Equal(0f, await Feed(silence, 10));
 
+        var load = Assert.Single(host.Backend.Requests.OfType<ModelOptions>());
+        Assert.Equal(("silero", "/models", "/models/silero"), (load.Model, load.ModelPath, load.ModelFile));
+        Assert.Equal(["vad_only:true"], load.Options);
         var last = host.Backend.Requests.OfType<VADRequest>().Last();
         Assert.Equal(16_000 - 16_000 % 512, last.Audio.Count);
     }

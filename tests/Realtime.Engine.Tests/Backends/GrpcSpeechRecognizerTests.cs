@@ -65,5 +65,6 @@ public sealed class GrpcSpeechRecognizerTests
         var e = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => TranscribeAsync(stt, Sine(16_000), new RecognitionOptions(null, null, "error")));
 
         Assert.Equal(Grpc.Core.StatusCode.Internal, e.StatusCode);
+        Assert.False(File.Exists(Assert.Single(host.Backend.TranscribedFiles).Path));
     }
 }

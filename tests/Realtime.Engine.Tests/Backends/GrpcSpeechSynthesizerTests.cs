@@ -41,6 +41,19 @@ public sealed class GrpcSpeechSynthesizerTests
     }
 
     [Fact]
+    public async Task A_stream_with_neither_header_form_is_raw_pcm_at_the_configured_rate()
+    {
+        await using var host = await FakeBackendHost.StartAsync();
+        using var registry = new BackendRegistry(FastOptions());
+        var tts = registry.GetSpeechSynthesizer(host.Uri, "kokoro");
+
+        var (samples, rate, _) = await SynthesizeAsync(tts, Text, "no-header");
+
+        Assert.Equal(24_000, rate);
+        Assert.Equal(FakeBackend.Speech(Text, 24_000), samples);
+    }
+
+    [Fact]
     public async Task In_stream_error_message_becomes_an_exception()
     {
         await using var host = await FakeBackendHost.StartAsync();

@@ -137,7 +137,7 @@ internal sealed class GrpcBackendClient : IDisposable
         {
             try
             {
-                result = await Api.LoadModelAsync(new ModelOptions { Model = model }, CallOptions(CancellationToken.None)).ConfigureAwait(false);
+                result = await Api.LoadModelAsync(BuildModelOptions(model), CallOptions(CancellationToken.None)).ConfigureAwait(false);
             }
             catch (RpcException e)
             {
@@ -153,6 +153,20 @@ internal sealed class GrpcBackendClient : IDisposable
         }
 
         _logger.LogInformation("Backend {Backend}: model {Model} loaded", Uri, model);
+    }
+
+    internal ModelOptions BuildModelOptions(string model)
+    {
+        // Never send ModelOptions #56 (FlashAttention): its type changed between LocalAI versions.
+        var options = new ModelOptions { Model = model };
+        if (!string.IsNullOrEmpty(_options.ModelDirectory))
+        {
+            options.ModelPath = _options.ModelDirectory;
+            options.ModelFile = Path.Combine(_options.ModelDirectory, model);
+        }
+
+        options.Options.AddRange(_options.LoadOptions);
+        return options;
     }
 
     private async Task WaitHealthyAsync()

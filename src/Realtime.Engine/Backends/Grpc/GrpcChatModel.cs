@@ -1,6 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Text;
-using Google.Protobuf;
 using Realtime.Engine.Backends.Grpc.Protocol;
 using Realtime.Engine.Backends.OpenAiHttp;
 
@@ -34,63 +32,30 @@ internal sealed class GrpcChatModel : IChatModel
         using var lease = await _client.EnterAsync(cancellationToken).ConfigureAwait(false);
         using var call = _client.Api.PredictStream(options, _client.CallOptions(cancellationToken));
 
-        var decoder = Encoding.UTF8.GetDecoder();
-        var chars = new char[256];
-        var filter = new TextReplyFilter();
+        var reader = new PredictReplyReader();
         var output = new List<ChatDelta>(8);
-        var structured = false;
-        var seenCalls = new List<int>();
-        var structuredCalls = 0;
-        var outputTokens = 0;
-        var inputTokens = 0;
         var stream = call.ResponseStream;
+        Reply? held = null;
+        var first = true;
 
         while (await stream.NextAsync(cancellationToken).ConfigureAwait(false))
         {
             var reply = stream.Current;
-            if (reply.Tokens != 0)
+            if (first && PredictReplyReader.MightBeErrorText(reply))
             {
-                outputTokens = reply.Tokens;
+                first = false;
+                held = reply;
+                continue;
             }
 
-            if (reply.PromptTokens != 0)
+            first = false;
+            if (held is not null)
             {
-                inputTokens = reply.PromptTokens;
+                reader.Read(held, output);
+                held = null;
             }
 
-            if (reply.ChatDeltas.Count > 0)
-            {
-                // Once structured deltas appear, Reply.message holds raw markup; only the deltas count.
-                structured = true;
-                foreach (var delta in reply.ChatDeltas)
-                {
-                    if (delta.Content.Length > 0)
-                    {
-                        output.Add(new ChatDelta(ChatDeltaKind.Text, Text: delta.Content));
-                    }
-
-                    foreach (var tool in delta.ToolCalls)
-                    {
-                        if (!seenCalls.Contains(tool.Index))
-                        {
-                            seenCalls.Add(tool.Index);
-                            structuredCalls++;
-                            output.Add(new ChatDelta(ChatDeltaKind.ToolCall, ToolIndex: tool.Index,
-                                ToolCallId: tool.Id.Length > 0 ? tool.Id : OpenAiChatJson.NewCallId(),
-                                ToolName: tool.Name, ArgumentsDelta: tool.Arguments));
-                        }
-                        else if (tool.Arguments.Length > 0)
-                        {
-                            output.Add(new ChatDelta(ChatDeltaKind.ToolCall, ToolIndex: tool.Index, ArgumentsDelta: tool.Arguments));
-                        }
-                    }
-                }
-            }
-            else if (!structured && reply.Message.Length > 0)
-            {
-                filter.Append(Decode(decoder, reply.Message, ref chars, flush: false), output);
-            }
-
+            reader.Read(reply, output);
             for (var i = 0; i < output.Count; i++)
             {
                 yield return output[i];
@@ -99,41 +64,25 @@ internal sealed class GrpcChatModel : IChatModel
             output.Clear();
         }
 
-        if (!structured)
+        if (held is not null)
         {
-            var tail = Decode(decoder, ByteString.Empty, ref chars, flush: true);
-            if (tail.Length > 0)
-            {
-                filter.Append(tail, output);
-            }
-
-            filter.Complete(output);
-            for (var i = 0; i < output.Count; i++)
-            {
-                yield return output[i];
-            }
+            reader.Read(held, output);
         }
 
+        reader.Complete(output);
+        for (var i = 0; i < output.Count; i++)
+        {
+            yield return output[i];
+        }
+
+        var inputTokens = reader.InputTokens;
+        var outputTokens = reader.OutputTokens;
         yield return new ChatDelta(ChatDeltaKind.Usage, InputTokens: inputTokens, OutputTokens: outputTokens);
-        var calls = structured ? structuredCalls : filter.ToolCallCount;
+        var calls = reader.ToolCallCount;
         var reason = calls > 0 ? "tool_calls"
             : request.MaxOutputTokens is { } max && max > 0 && outputTokens >= max ? "length"
             : "stop";
         yield return new ChatDelta(ChatDeltaKind.Finish, FinishReason: reason);
-    }
-
-    /// <summary>Decodes UTF-8 that may end mid-rune; the decoder keeps the partial sequence for the next chunk.</summary>
-    private static string Decode(Decoder decoder, ByteString bytes, ref char[] chars, bool flush)
-    {
-        var span = bytes.Span;
-        var needed = decoder.GetCharCount(span, flush);
-        if (needed > chars.Length)
-        {
-            chars = new char[Math.Max(needed, chars.Length * 2)];
-        }
-
-        var count = decoder.GetChars(span, chars, flush);
-        return new string(chars, 0, count);
     }
 
     internal static PredictOptions BuildPredictOptions(ChatRequest request)

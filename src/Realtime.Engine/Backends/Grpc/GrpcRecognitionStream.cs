@@ -33,7 +33,7 @@ internal sealed class GrpcRecognitionStream(GrpcBackendClient client, string? mo
                 request.Stream = false;
             }
 
-            var result = await client.Api.AudioTranscriptionAsync(request, client.CallOptions(cancellationToken)).ConfigureAwait(false);
+            var result = await client.Api.AudioTranscriptionAsync(request, client.CallOptions(cancellationToken)).ResultAsync(cancellationToken).ConfigureAwait(false);
             updates.TryWrite(new TranscriptUpdate(result.Text.Trim(), IsFinal: true));
         }
         finally

@@ -18,6 +18,7 @@ internal sealed class GrpcSpeechDetectorStream : ISpeechDetectorStream
     private readonly int _frameSamples;
     private readonly float[] _window;
     private readonly CancellationTokenSource _cancel = new();
+    private readonly VADRequest _request = new();
     private int _filled;
     private int _framesSinceRequest;
     private Task? _pending;
@@ -56,9 +57,15 @@ internal sealed class GrpcSpeechDetectorStream : ISpeechDetectorStream
         if (++_framesSinceRequest >= _client.Options.VadFramesPerRequest && (_pending is null || _pending.IsCompleted))
         {
             _framesSinceRequest = 0;
-            var request = new VADRequest();
-            request.Audio.AddRange(_window.AsSpan(0, _filled).ToArray());
-            _pending = RequestAsync(request, _filled, _generation);
+            // One request message is reused: at most one is in flight, and its repeated field keeps its capacity.
+            var audio = _request.Audio;
+            audio.Clear();
+            for (var i = 0; i < _filled; i++)
+            {
+                audio.Add(_window[i]);
+            }
+
+            _pending = RequestAsync(_request, _filled, _generation);
         }
 
         return Volatile.Read(ref _probability);
@@ -72,7 +79,7 @@ internal sealed class GrpcSpeechDetectorStream : ISpeechDetectorStream
             VADResponse response;
             using (await _client.EnterAsync(_cancel.Token).ConfigureAwait(false))
             {
-                response = await _client.Api.VADAsync(request, _client.CallOptions(_cancel.Token)).ConfigureAwait(false);
+                response = await _client.Api.VADAsync(request, _client.CallOptions(_cancel.Token)).ResultAsync(_cancel.Token).ConfigureAwait(false);
             }
 
             if (generation == Volatile.Read(ref _generation))

@@ -84,7 +84,7 @@ internal sealed class GrpcSpeechSynthesizer : ISpeechSynthesizer
         tts.Dst = path;
         try
         {
-            var result = await _client.Api.TTSAsync(tts, _client.CallOptions(cancellationToken)).ConfigureAwait(false);
+            var result = await _client.Api.TTSAsync(tts, _client.CallOptions(cancellationToken)).ResultAsync(cancellationToken).ConfigureAwait(false);
             if (!result.Success)
             {
                 throw new InvalidOperationException($"TTS backend {Name} failed: {result.Message}");

@@ -20,4 +20,20 @@ internal static class GrpcStreamReading
             throw new OperationCanceledException("Backend call cancelled.", e, cancellationToken);
         }
     }
+
+    /// <summary>The same rule for unary calls.</summary>
+    public static async Task<T> ResultAsync<T>(this AsyncUnaryCall<T> call, CancellationToken cancellationToken)
+    {
+        using (call)
+        {
+            try
+            {
+                return await call.ResponseAsync.ConfigureAwait(false);
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+            {
+                throw new OperationCanceledException("Backend call cancelled.", e, cancellationToken);
+            }
+        }
+    }
 }

@@ -117,17 +117,8 @@ internal sealed class PcmStreamDecoder
             }
         }
 
-        if (_headerLength + bytes.Length > _header.Length)
+        if (_headerLength + bytes.Length > _header.Length && _header.Length < MaxHeaderBytes)
         {
-            if (_headerLength + bytes.Length > MaxHeaderBytes)
-            {
-                var keep = MaxHeaderBytes - _headerLength;
-                if (keep <= 0)
-                {
-                    throw new InvalidDataException("WAV header longer than 64 KiB.");
-                }
-            }
-
             Array.Resize(ref _header, Math.Min(MaxHeaderBytes, Math.Max(_header.Length * 2, _headerLength + bytes.Length)));
         }
 

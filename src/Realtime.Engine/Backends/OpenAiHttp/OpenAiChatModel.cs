@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using Realtime.Engine.Backends.Grpc;
 
 namespace Realtime.Engine.Backends.OpenAiHttp;
 
@@ -32,7 +33,7 @@ internal sealed class OpenAiChatModel : IChatModel
             Content = new ByteArrayContent(BuildBody(request, _model)) { Headers = { ContentType = Json } },
         };
         message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
-        using var response = await _client.SendAsync(message, token).ConfigureAwait(false);
+        using var response = await _client.StepAsync(new ValueTask<HttpResponseMessage>(_client.SendAsync(message, token)), deadline, cancellationToken).ConfigureAwait(false);
         var body = await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false);
         await using var _ = body.ConfigureAwait(false);
 
@@ -43,17 +44,21 @@ internal sealed class OpenAiChatModel : IChatModel
         var outputTokens = 0;
         string? finishReason = null;
         var output = new List<ChatDelta>(4);
+        // Servers without a reasoning parser put <think> (and sometimes <tool_call>) markup in content.
+        var filter = new TextReplyFilter();
 
-        await foreach (var item in parser.EnumerateAsync(token).ConfigureAwait(false))
+        var items = parser.EnumerateAsync(token).GetAsyncEnumerator(token);
+        await using var ___ = items.ConfigureAwait(false);
+        while (await _client.StepAsync(items.MoveNextAsync(), deadline, cancellationToken).ConfigureAwait(false))
         {
-            var data = item.Data;
+            var data = items.Current.Data;
             if (data.AsSpan().Trim((byte)' ').SequenceEqual("[DONE]"u8))
             {
                 done = true;
                 break;
             }
 
-            ParseChunk(data, output, seenCalls, ref inputTokens, ref outputTokens, ref finishReason);
+            ParseChunk(data, output, filter, seenCalls, ref inputTokens, ref outputTokens, ref finishReason);
             foreach (var delta in output)
             {
                 yield return delta;
@@ -67,16 +72,22 @@ internal sealed class OpenAiChatModel : IChatModel
             throw new IOException($"Backend {Name} ended the chat stream without [DONE] (truncated response).");
         }
 
+        filter.Complete(output);
+        foreach (var delta in output)
+        {
+            yield return delta;
+        }
+
         if (inputTokens > 0 || outputTokens > 0)
         {
             yield return new ChatDelta(ChatDeltaKind.Usage, InputTokens: inputTokens, OutputTokens: outputTokens);
         }
 
         // Some servers say "stop" after tool calls: the collected calls decide.
-        yield return new ChatDelta(ChatDeltaKind.Finish, FinishReason: seenCalls.Count > 0 ? "tool_calls" : finishReason ?? "stop");
+        yield return new ChatDelta(ChatDeltaKind.Finish, FinishReason: seenCalls.Count + filter.ToolCallCount > 0 ? "tool_calls" : finishReason ?? "stop");
     }
 
-    private void ParseChunk(byte[] data, List<ChatDelta> output, List<int> seenCalls, ref int inputTokens, ref int outputTokens, ref string? finishReason)
+    private void ParseChunk(byte[] data, List<ChatDelta> output, TextReplyFilter filter, List<int> seenCalls, ref int inputTokens, ref int outputTokens, ref string? finishReason)
     {
         JsonDocument document;
         try
@@ -136,7 +147,7 @@ internal sealed class OpenAiChatModel : IChatModel
                     var text = content.GetString();
                     if (!string.IsNullOrEmpty(text))
                     {
-                        output.Add(new ChatDelta(ChatDeltaKind.Text, Text: text));
+                        filter.Append(text, output);
                     }
                 }
 

@@ -19,6 +19,10 @@ internal sealed class OpenAiHttpClient : IDisposable
             // Re-resolve DNS now and then so a server behind a changing name is followed.
             PooledConnectionLifetime = TimeSpan.FromMinutes(15),
             EnableMultipleHttp2Connections = true,
+            // A cancelled stream (barge-in) must close its connection at once so the server stops generating;
+            // draining the rest to reuse the connection would keep the server busy for seconds.
+            MaxResponseDrainSize = 0,
+            ResponseDrainTimeout = TimeSpan.Zero,
         };
         _http = new HttpClient(handler, disposeHandler: true)
         {
@@ -81,6 +85,22 @@ internal sealed class OpenAiHttpClient : IDisposable
         var source = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         source.CancelAfter(Options.CallTimeout);
         return source;
+    }
+
+    /// <summary>
+    /// Awaits one step of a call. The deadline firing surfaces as <see cref="TimeoutException"/> so that only the
+    /// caller's own cancellation (barge-in) is an <see cref="OperationCanceledException"/>.
+    /// </summary>
+    public async ValueTask<T> StepAsync<T>(ValueTask<T> step, CancellationTokenSource deadline, CancellationToken caller)
+    {
+        try
+        {
+            return await step.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e) when (!caller.IsCancellationRequested && deadline.IsCancellationRequested)
+        {
+            throw new TimeoutException($"Backend {Uri} did not answer within {Options.CallTimeout.TotalSeconds:0.###} s.", e);
+        }
     }
 
     public void Dispose() => _http.Dispose();

@@ -72,6 +72,7 @@ internal sealed class OpenAiRecognitionStream(OpenAiHttpClient client, string? m
         var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         await using var _ = body.ConfigureAwait(false);
         var collected = new StringBuilder();
+        var sawVllmChunks = false;
         await foreach (var item in SseParser.Create(body).EnumerateAsync(cancellationToken).ConfigureAwait(false))
         {
             if (item.Data.Trim() == "[DONE]")
@@ -87,9 +88,11 @@ internal sealed class OpenAiRecognitionStream(OpenAiHttpClient client, string? m
                 throw new InvalidOperationException($"Backend {client.Uri} failed to transcribe: {OpenAiHttpClient.ErrorMessage(error)}");
             }
 
-            if (type == "transcript.text.delta" && root.TryGetProperty("delta", out var deltaElement))
+            var delta = type == "transcript.text.delta" && root.TryGetProperty("delta", out var deltaElement) ? deltaElement.GetString()
+                : type is null ? VllmDelta(root)
+                : null;
+            if (delta is not null)
             {
-                var delta = deltaElement.GetString() ?? string.Empty;
                 // Some servers send the whole text so far; only the new suffix is a delta.
                 if (collected.Length > 0 && delta.Length >= collected.Length && delta.StartsWith(collected.ToString(), StringComparison.Ordinal))
                 {
@@ -110,6 +113,25 @@ internal sealed class OpenAiRecognitionStream(OpenAiHttpClient client, string? m
             }
         }
 
+        if (sawVllmChunks)
+        {
+            updates.TryWrite(new TranscriptUpdate(collected.ToString().Trim(), IsFinal: true));
+            return;
+        }
+
         throw new IOException($"Backend {client.Uri} ended the transcription stream without transcript.text.done.");
+
+        // vLLM streams chat-completion-style chunks: {"object":"transcription.chunk","choices":[{"delta":{"content":…}}]}.
+        string? VllmDelta(JsonElement root)
+        {
+            if (root.TryGetProperty("choices", out var choices) && choices.ValueKind == JsonValueKind.Array && choices.GetArrayLength() > 0
+                && choices[0].TryGetProperty("delta", out var d) && d.ValueKind == JsonValueKind.Object)
+            {
+                sawVllmChunks = true;
+                return d.TryGetProperty("content", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
+            }
+
+            return null;
+        }
     }
 }

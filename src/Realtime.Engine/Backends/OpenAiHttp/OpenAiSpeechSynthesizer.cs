@@ -36,7 +36,7 @@ internal sealed class OpenAiSpeechSynthesizer : ISpeechSynthesizer
         {
             Content = new ByteArrayContent(BuildBody(request)) { Headers = { ContentType = Json } },
         };
-        using var response = await _client.SendAsync(message, token).ConfigureAwait(false);
+        using var response = await _client.StepAsync(new ValueTask<HttpResponseMessage>(_client.SendAsync(message, token)), deadline, cancellationToken).ConfigureAwait(false);
         var body = await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false);
         await using var _ = body.ConfigureAwait(false);
 
@@ -45,7 +45,7 @@ internal sealed class OpenAiSpeechSynthesizer : ISpeechSynthesizer
         try
         {
             int read;
-            while ((read = await body.ReadAsync(buffer, token).ConfigureAwait(false)) > 0)
+            while ((read = await _client.StepAsync(body.ReadAsync(buffer, token), deadline, cancellationToken).ConfigureAwait(false)) > 0)
             {
                 var samples = decoder.Decode(buffer.AsSpan(0, read));
                 if (!samples.IsEmpty)
