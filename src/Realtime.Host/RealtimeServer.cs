@@ -19,7 +19,9 @@ public static class RealtimeServer
         builder.Services.AddSingleton<IValidateOptions<RealtimeServerOptions>, RealtimeServerOptionsValidator>();
         builder.Services.AddRealtimeEngines(builder.Configuration);
         builder.Services.AddSingleton<RealtimeConnectionRunner>();
-        builder.WebHost.ConfigureKestrel((context, kestrel) => EndpointBinding.Bind(kestrel, context.Configuration));
+        // Endpoints are bound in code from the standard `urls` setting: TLS first, then the realtime middleware.
+        // (Kestrel logs once that it overrides `urls` with these endpoints; that is expected.)
+        builder.WebHost.ConfigureKestrel((context, kestrel) => EndpointBinding.Bind(kestrel, context.Configuration["urls"], context.Configuration));
         configure?.Invoke(builder);
 
         WebApplication app = builder.Build();

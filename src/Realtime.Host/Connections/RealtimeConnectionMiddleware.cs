@@ -14,8 +14,16 @@ internal sealed class RealtimeConnectionMiddleware(ConnectionDelegate next, Real
 {
     public async Task OnConnectionAsync(ConnectionContext context)
     {
-        if (await TryTakeOverAsync(context).ConfigureAwait(false))
+        try
         {
+            if (await TryTakeOverAsync(context).ConfigureAwait(false))
+            {
+                return;
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ConnectionResetException or IOException)
+        {
+            // The client went away while its first request was being read; nothing to answer.
             return;
         }
 

@@ -3,13 +3,19 @@ using Microsoft.Extensions.Options;
 namespace Realtime.Host.Options;
 
 /// <summary>Checks <see cref="RealtimeServerOptions"/> at startup and names every bad key in one message.</summary>
-internal sealed class RealtimeServerOptionsValidator : IValidateOptions<RealtimeServerOptions>
+internal sealed class RealtimeServerOptionsValidator(IConfiguration configuration) : IValidateOptions<RealtimeServerOptions>
 {
     private const long RequiredMessageBytes = 21 * 1024 * 1024;
+
+    private static readonly string[] LimitKeys = ["MaxMessageBytes", "MaxHandshakeHeaderBytes", "OutgoingFragmentBytes", "MaxPendingOutputBytes"];
+    private static readonly string[] WebSocketKeys = ["KeepAliveIntervalSeconds", "CloseTimeoutSeconds"];
 
     public ValidateOptionsResult Validate(string? name, RealtimeServerOptions options)
     {
         var failures = new List<string>();
+        // A misspelled key would silently keep its default; say so instead.
+        RejectUnknown(failures, "Realtime:Limits", LimitKeys);
+        RejectUnknown(failures, "Realtime:WebSocket", WebSocketKeys);
         RealtimeLimitsOptions limits = options.Limits;
         if (limits.MaxMessageBytes < RequiredMessageBytes || limits.MaxMessageBytes > Array.MaxLength)
         {
@@ -51,5 +57,16 @@ internal sealed class RealtimeServerOptionsValidator : IValidateOptions<Realtime
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private void RejectUnknown(List<string> failures, string section, string[] known)
+    {
+        foreach (IConfigurationSection child in configuration.GetSection(section).GetChildren())
+        {
+            if (!known.Contains(child.Key, StringComparer.OrdinalIgnoreCase))
+            {
+                failures.Add($"{section}:{child.Key} is not a known setting (known: {string.Join(", ", known)}).");
+            }
+        }
     }
 }

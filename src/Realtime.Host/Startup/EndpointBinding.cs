@@ -14,9 +14,9 @@ internal static class EndpointBinding
 {
     private const string DefaultUrls = "http://localhost:5000";
 
-    public static void Bind(KestrelServerOptions kestrel, IConfiguration configuration)
+    public static void Bind(KestrelServerOptions kestrel, string? urls, IConfiguration configuration)
     {
-        string urls = configuration["urls"] is { Length: > 0 } configured ? configured : DefaultUrls;
+        urls = string.IsNullOrWhiteSpace(urls) ? DefaultUrls : urls;
         foreach (string url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             BindingAddress address;

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Unicode;
 
@@ -188,10 +189,16 @@ public sealed class FrameReader : IDisposable
             {
                 // Fast path: the whole message is buffered; unmask in place and hand over the pipe's own bytes.
                 ReadOnlySequence<byte> payload = rest.Slice(headerLength, length);
-                FrameMask.Apply(payload, mask);
-                if (opcode == FrameOpcode.Text && !IsValidUtf8(payload))
+                if (opcode == FrameOpcode.Text)
                 {
-                    return Violate(CloseStatus.InvalidPayload, "invalid UTF-8");
+                    if (!UnmaskAndValidateUtf8(payload, mask))
+                    {
+                        return Violate(CloseStatus.InvalidPayload, "invalid UTF-8");
+                    }
+                }
+                else
+                {
+                    FrameMask.Apply(payload, mask);
                 }
 
                 rest = rest.Slice(payload.End);
@@ -306,22 +313,27 @@ public sealed class FrameReader : IDisposable
         return FrameReadStatus.Violation;
     }
 
-    private static bool IsValidUtf8(in ReadOnlySequence<byte> payload)
+    // Unmasks and validates block by block, so each block is validated while it is still in L1 cache.
+    private static bool UnmaskAndValidateUtf8(in ReadOnlySequence<byte> payload, uint mask)
     {
-        if (payload.IsSingleSegment)
-        {
-            return Utf8.IsValid(payload.FirstSpan);
-        }
-
+        const int Block = 8192;
         var validator = default(Utf8StreamValidator);
-        SequencePosition position = payload.Start;
         long left = payload.Length;
-        while (payload.TryGet(ref position, out ReadOnlyMemory<byte> segment))
+        int offset = 0;
+        foreach (ReadOnlyMemory<byte> segment in payload)
         {
-            left -= segment.Length;
-            if (!validator.Append(segment.Span, isFinal: left == 0))
+            Span<byte> span = MemoryMarshal.AsMemory(segment).Span;
+            while (!span.IsEmpty)
             {
-                return false;
+                Span<byte> block = span[..Math.Min(Block, span.Length)];
+                offset = FrameMask.Apply(block, mask, offset);
+                left -= block.Length;
+                if (!validator.Append(block, isFinal: left == 0))
+                {
+                    return false;
+                }
+
+                span = span[block.Length..];
             }
         }
 

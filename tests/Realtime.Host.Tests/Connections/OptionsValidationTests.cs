@@ -1,0 +1,28 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Options;
+
+namespace Realtime.Host.Tests.Connections;
+
+public sealed class OptionsValidationTests
+{
+    [Theory]
+    [InlineData("--Realtime:Limits:MaxMessageBytes=1000", "Realtime:Limits:MaxMessageBytes must be between 22020096")]
+    [InlineData("--Realtime:Limits:OutgoingFragmentBytes=2000000", "Realtime:Limits:OutgoingFragmentBytes must be between 126 and 1048576")]
+    [InlineData("--Realtime:WebSocket:CloseTimeoutSeconds=0", "Realtime:WebSocket:CloseTimeoutSeconds must be greater than 0")]
+    [InlineData("--Realtime:WebSocket:KeepAliveSeconds=3", "Realtime:WebSocket:KeepAliveSeconds is not a known setting")]
+    [InlineData("--Realtime:ApiKeys:0= ", "Realtime:ApiKeys:0 must be a non-empty key")]
+    public async Task Bad_settings_fail_at_startup_with_a_clear_message(string setting, string message)
+    {
+        WebApplication app = RealtimeServer.Build(["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=None", setting]);
+        OptionsValidationException error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync(TestContext.Current.CancellationToken));
+        Assert.Contains(message, error.Message);
+        await app.DisposeAsync();
+    }
+
+    [Fact]
+    public void Https_url_without_certificate_fails_with_a_clear_message()
+    {
+        InvalidOperationException error = Assert.Throws<InvalidOperationException>(() => RealtimeServer.Build(["--urls", "https://127.0.0.1:0", "--Logging:LogLevel:Default=None"]));
+        Assert.Contains("Kestrel:Certificates:Default:Path", error.Message);
+    }
+}
