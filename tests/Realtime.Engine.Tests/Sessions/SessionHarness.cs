@@ -133,10 +133,10 @@ internal sealed class SessionHarness : IAsyncDisposable
 {
     private readonly Dialect _dialect;
 
-    public SessionHarness(Dialect dialect = Dialect.Ga, bool transcription = false)
+    public SessionHarness(Dialect dialect = Dialect.Ga, bool transcription = false, ISpeechDetector? vad = null, ISpeechRecognizer? recognizer = null)
     {
         _dialect = dialect;
-        var factory = new RealtimeSessionFactory(new FixedResolver(new SessionEngines(null, null, Model, Tts, "default")));
+        var factory = new RealtimeSessionFactory(new FixedResolver(new SessionEngines(vad, recognizer, Model, Tts, "default")));
         Session = factory.Create(new RealtimeConnectionInfo(dialect, "gpt-realtime", transcription), Output);
         Session.OnOpen();
     }
@@ -150,6 +150,17 @@ internal sealed class SessionHarness : IAsyncDisposable
     public IWebSocketSession Session { get; }
 
     public void Send(string json) => Session.OnText(new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(json)));
+
+    /// <summary>Streams PCM/G.711 bytes as appends of <paramref name="chunkMs"/>, faster than real time (VAD runs on audio time).</summary>
+    public void StreamAudio(byte[] audio, int bytesPerMs, int chunkMs = 40)
+    {
+        int chunk = bytesPerMs * chunkMs;
+        for (int offset = 0; offset < audio.Length; offset += chunk)
+        {
+            int length = Math.Min(chunk, audio.Length - offset);
+            Send($"{{\"type\":\"input_audio_buffer.append\",\"audio\":\"{Convert.ToBase64String(audio, offset, length)}\"}}");
+        }
+    }
 
     public Task<JsonElement> WaitFor(string type, int occurrence = 1) => Output.WaitForAsync(type, occurrence);
 
