@@ -31,9 +31,9 @@ internal sealed class RecordingOutput : IMessageOutput
         return true;
     }
 
-    public void Close(ushort closeStatus, string reason)
-    {
-    }
+    public (ushort Status, string Reason)? Closed { get; private set; }
+
+    public void Close(ushort closeStatus, string reason) => Closed = (closeStatus, reason);
 
     public async Task<JsonElement> WaitForAsync(string type, int occurrence = 1)
     {
@@ -133,10 +133,10 @@ internal sealed class SessionHarness : IAsyncDisposable
 {
     private readonly Dialect _dialect;
 
-    public SessionHarness(Dialect dialect = Dialect.Ga, bool transcription = false, ISpeechDetector? vad = null, ISpeechRecognizer? recognizer = null)
+    public SessionHarness(Dialect dialect = Dialect.Ga, bool transcription = false, ISpeechDetector? vad = null, ISpeechRecognizer? recognizer = null, RealtimeSessionOptions? options = null)
     {
         _dialect = dialect;
-        var factory = new RealtimeSessionFactory(new FixedResolver(new SessionEngines(vad, recognizer, Model, Tts, "default")));
+        var factory = new RealtimeSessionFactory(new FixedResolver(new SessionEngines(vad, recognizer, Model, Tts, "default")), options);
         Session = factory.Create(new RealtimeConnectionInfo(dialect, "gpt-realtime", transcription), Output);
         Session.OnOpen();
     }
