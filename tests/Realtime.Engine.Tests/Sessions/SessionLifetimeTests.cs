@@ -97,13 +97,13 @@ public sealed class SessionLifetimeTests
             }
         }
 
-        for (int i = 0; i < 200; i++)
+        for (int i = 0; i < 100; i++)
         {
             AppendAndWait();
         }
 
         long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 1000; i++)
+        for (int i = 0; i < 300; i++)
         {
             AppendAndWait();
         }
