@@ -45,6 +45,21 @@ public sealed class VadTurnTests(SileroDetectorFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task G711InputGivesTheSameTurn()
+    {
+        await using var h = new SessionHarness(vad: _vad);
+        h.Send("{\"type\":\"session.update\",\"session\":{\"type\":\"realtime\",\"output_modalities\":[\"text\"],\"audio\":{\"input\":{\"format\":{\"type\":\"audio/pcmu\"}}}}}");
+        h.StreamAudio(AudioFixtures.ReadRaw("weather_question_8k.ulaw"), 8, 20);
+        await h.WaitFor("response.done");
+        Assert.InRange((await h.WaitFor("input_audio_buffer.speech_started")).GetProperty("audio_start_ms").GetInt64(), 100, 300);
+        long endMs = (await h.WaitFor("input_audio_buffer.speech_stopped")).GetProperty("audio_end_ms").GetInt64();
+        Assert.InRange(endMs, 2600, 3400);
+        string itemId = (await h.WaitFor("input_audio_buffer.committed")).GetProperty("item_id").GetString()!;
+        JsonElement retrieved = (await h.Exchange($"{{\"type\":\"conversation.item.retrieve\",\"item_id\":\"{itemId}\"}}")).Single();
+        Assert.InRange(retrieved.GetProperty("item").GetProperty("content")[0].GetProperty("audio").GetBytesFromBase64().Length, 8 * 2000, 8 * 3400);
+    }
+
+    [Fact]
     public async Task SilenceAndNoiseNeverStartSpeech()
     {
         await using var h = new SessionHarness(vad: _vad);
@@ -121,6 +136,24 @@ public sealed class VadTurnTests(SileroDetectorFixture fixture) : IClassFixture<
         Assert.Equal("whisper-1", recognizer.Options!.Model);
         JsonElement item = (await h.Exchange($"{{\"type\":\"conversation.item.retrieve\",\"item_id\":\"{itemId}\"}}")).Single().GetProperty("item");
         Assert.Equal("What is the weather", item.GetProperty("content")[0].GetProperty("transcript").GetString());
+    }
+
+    [Fact]
+    public async Task IdleTimeoutTriggersOnAudioTimeAfterAResponse()
+    {
+        await using var h = new SessionHarness(vad: _vad);
+        h.Send("{\"type\":\"session.update\",\"session\":{\"type\":\"realtime\",\"audio\":{\"input\":{\"turn_detection\":{\"type\":\"server_vad\",\"idle_timeout_ms\":1000}}}}}");
+        h.Send("{\"type\":\"response.create\"}");
+        await h.WaitFor("response.done");
+        h.StreamAudio(Pcm("silence_3s.wav"), 48);
+        JsonElement timeout = await h.WaitFor("input_audio_buffer.timeout_triggered");
+        JsonElement committed = await h.WaitFor("input_audio_buffer.committed");
+        await h.WaitFor("response.created", 2);
+        // Armed at response end plus the 200 ms of assistant audio; fires 1000 ms of audio later.
+        Assert.InRange(timeout.GetProperty("audio_end_ms").GetInt64(), 1200, 1280);
+        Assert.Equal(timeout.GetProperty("item_id").GetString(), committed.GetProperty("item_id").GetString());
+        Assert.Single(h.Output.Types(), "input_audio_buffer.timeout_triggered");
+        Assert.DoesNotContain("input_audio_buffer.speech_started", h.Output.Types());
     }
 
     [Fact]
