@@ -72,7 +72,7 @@ public class SileroBenchmarks
 
     private float RunBatch(int count)
     {
-        _batch.Process(_streams.AsSpan(0, count), _frames, _probabilities);
+        _batch.ProcessBatch(_streams.AsSpan(0, count), _frames, _probabilities);
         return _probabilities[0];
     }
 }

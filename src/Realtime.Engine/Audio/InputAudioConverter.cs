@@ -8,13 +8,11 @@ namespace Realtime.Engine.Audio;
 /// </summary>
 public sealed class InputAudioConverter
 {
-    /// <summary>Decoded samples per internal pass: a fixed scratch buffer whatever the append size.</summary>
-    private const int BlockSamples = 2048;
+    private const int BlockSamples = PolyphaseResampler.BlockSamples;
 
     public const int OutputSampleRate = 16_000;
 
     private readonly PolyphaseResampler _resampler;
-    private readonly float[] _decoded = new float[BlockSamples];
     private byte _carryByte;
     private bool _hasCarry;
 
@@ -38,14 +36,15 @@ public sealed class InputAudioConverter
     /// <summary>Converts the next piece of the stream; returns the number of 16 kHz samples written.</summary>
     public int Convert(ReadOnlySpan<byte> encoded, Span<float> output16k)
     {
+        // Samples are decoded straight into the resampler's history window: no scratch buffer per session.
         int written = 0;
         if (Format == AudioFormat.Pcm16)
         {
             if (_hasCarry && !encoded.IsEmpty)
             {
                 Span<byte> pair = [_carryByte, encoded[0]];
-                Pcm16.ToFloat(pair, _decoded);
-                written += _resampler.Process(_decoded.AsSpan(0, 1), output16k);
+                Pcm16.ToFloat(pair, _resampler.InputWindow);
+                written += _resampler.Advance(1, output16k);
                 encoded = encoded[1..];
                 _hasCarry = false;
             }
@@ -59,10 +58,10 @@ public sealed class InputAudioConverter
 
             while (!encoded.IsEmpty)
             {
-                int bytes = Math.Min(encoded.Length, BlockSamples * 2);
-                Pcm16.ToFloat(encoded[..bytes], _decoded);
-                written += _resampler.Process(_decoded.AsSpan(0, bytes / 2), output16k[written..]);
-                encoded = encoded[bytes..];
+                int samples = Math.Min(encoded.Length / 2, BlockSamples);
+                Pcm16.ToFloat(encoded[..(samples * 2)], _resampler.InputWindow);
+                written += _resampler.Advance(samples, output16k[written..]);
+                encoded = encoded[(samples * 2)..];
             }
 
             return written;
@@ -71,16 +70,17 @@ public sealed class InputAudioConverter
         while (!encoded.IsEmpty)
         {
             int count = Math.Min(encoded.Length, BlockSamples);
+            var window = _resampler.InputWindow[..count];
             if (Format == AudioFormat.G711Ulaw)
             {
-                G711.DecodeMuLaw(encoded[..count], _decoded.AsSpan(0, count));
+                G711.DecodeMuLaw(encoded[..count], window);
             }
             else
             {
-                G711.DecodeALaw(encoded[..count], _decoded.AsSpan(0, count));
+                G711.DecodeALaw(encoded[..count], window);
             }
 
-            written += _resampler.Process(_decoded.AsSpan(0, count), output16k[written..]);
+            written += _resampler.Advance(count, output16k[written..]);
             encoded = encoded[count..];
         }
 

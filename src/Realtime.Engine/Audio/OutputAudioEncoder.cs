@@ -9,7 +9,7 @@ namespace Realtime.Engine.Audio;
 public sealed class OutputAudioEncoder
 {
     /// <summary>Input samples per internal pass: fixed scratch buffers whatever the chunk size.</summary>
-    private const int BlockSamples = 1024;
+    private const int BlockSamples = 480;
 
     private readonly PolyphaseResampler? _resampler; // null when the input already has the output rate
     private readonly float[] _input = new float[BlockSamples];

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -12,13 +13,16 @@ namespace Realtime.Engine.Audio;
 /// </summary>
 public sealed class PolyphaseResampler
 {
-    /// <summary>Input samples taken per internal pass; bounds the buffer regardless of the caller's chunk size.</summary>
-    private const int BlockSamples = 4096;
+    /// <summary>Input samples taken per internal pass (20 ms at 24 kHz): keeps a per-session buffer small (idle sessions are many) whatever the chunk size.</summary>
+    public const int BlockSamples = 480;
 
     private const double StopbandAttenuationDb = 70;
 
     /// <summary>Passband edge as a fraction of the lower Nyquist frequency; speech needs far less than 0.85.</summary>
     private const double PassbandFraction = 0.85;
+
+    /// <summary>Filters are immutable and depend only on the ratio; sessions share them (22.05→24 kHz is 40 KB).</summary>
+    private static readonly ConcurrentDictionary<(int Up, int Down), float[]> SharedCoefficients = new();
 
     private readonly int _up;
     private readonly int _down;
@@ -51,7 +55,7 @@ public sealed class PolyphaseResampler
         int length = (int)Math.Ceiling((StopbandAttenuationDb - 8) / (2.285 * 2 * Math.PI * transition));
         _taps = (length + 15) / 16 * 16; // a multiple of every Vector<float> width, so dot products have no tail
         _half = _taps / 2;
-        _coefficients = BuildCoefficients(_up, _taps, cutoff);
+        _coefficients = SharedCoefficients.GetOrAdd((_up, _down), static (_, state) => BuildCoefficients(state.Up, state.Taps, state.Cutoff), (Up: _up, Taps: _taps, Cutoff: cutoff));
         _buffer = new float[_taps + BlockSamples];
         Reset();
     }
@@ -74,15 +78,30 @@ public sealed class PolyphaseResampler
         int written = 0;
         while (!input.IsEmpty)
         {
-            int take = Math.Min(input.Length, _buffer.Length - _bufferCount);
-            input[..take].CopyTo(_buffer.AsSpan(_bufferCount));
-            _bufferCount += take;
-            _inputCount += take;
+            var window = InputWindow;
+            int take = Math.Min(input.Length, window.Length);
+            input[..take].CopyTo(window);
             input = input[take..];
-            written += Produce(output[written..], long.MaxValue);
-            Compact();
+            written += Advance(take, output[written..]);
         }
 
+        return written;
+    }
+
+    /// <summary>
+    /// Free space for the next input samples (at least <see cref="BlockSamples"/>), so a decoder can write into
+    /// the filter's history directly instead of through a scratch buffer; follow with <see cref="Advance"/>.
+    /// </summary>
+    public Span<float> InputWindow => _buffer.AsSpan(_bufferCount);
+
+    /// <summary>Takes <paramref name="count"/> samples written to <see cref="InputWindow"/>; returns samples written.</summary>
+    public int Advance(int count, Span<float> output)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, _buffer.Length - _bufferCount);
+        _bufferCount += count;
+        _inputCount += count;
+        int written = Produce(output, long.MaxValue);
+        Compact();
         return written;
     }
 

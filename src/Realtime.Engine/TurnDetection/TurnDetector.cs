@@ -10,7 +10,8 @@ namespace Realtime.Engine.TurnDetection;
 /// Speech starts when probability stays at or above <c>threshold</c> (never dipping below the exit threshold,
 /// <c>threshold - 0.15</c>) for <see cref="MinSpeechMs"/>, so clicks and noise bursts do not open a turn. It stops
 /// once probability has stayed below the exit threshold for <c>silence_duration_ms</c>; probabilities between the
-/// two thresholds neither end the pause nor extend it, as in Silero's own iterator.
+/// two thresholds neither end the pause nor extend it, as in Silero's own iterator. The prefix padding of a new
+/// turn never reaches back before the previous turn's end (or the last clear): that audio was already committed.
 /// </remarks>
 public sealed class TurnDetector : IDisposable
 {
@@ -28,6 +29,7 @@ public sealed class TurnDetector : IDisposable
     private bool _inSpeech;
     private long _candidateStartSample = -1; // first frame of not yet confirmed speech
     private long _silenceStartSample = -1; // first frame of the current pause while in speech
+    private long _floorMs; // audio before this was committed or cleared: padding must not reach back into it
     private bool _disposed;
 
     public TurnDetector(ISpeechDetector detector, TurnDetectionSettings settings)
@@ -77,6 +79,7 @@ public sealed class TurnDetector : IDisposable
         _inSpeech = false;
         _candidateStartSample = -1;
         _silenceStartSample = -1;
+        _floorMs = AudioMs;
         _stream.Reset();
     }
 
@@ -112,7 +115,7 @@ public sealed class TurnDetector : IDisposable
             {
                 _inSpeech = true;
                 _silenceStartSample = -1;
-                long startMs = Math.Max(0, SamplesToMs(_candidateStartSample) - settings.PrefixPaddingMs);
+                long startMs = Math.Max(_floorMs, SamplesToMs(_candidateStartSample) - settings.PrefixPaddingMs);
                 _candidateStartSample = -1;
                 events.Add(new TurnEvent(TurnEventKind.SpeechStarted, startMs));
             }
@@ -134,7 +137,8 @@ public sealed class TurnDetector : IDisposable
             _inSpeech = false;
             _silenceStartSample = -1;
             // Decided at the end of this frame: speech end + silence, rounded up to the frame grid.
-            events.Add(new TurnEvent(TurnEventKind.SpeechStopped, SamplesToMs(frameEnd)));
+            _floorMs = SamplesToMs(frameEnd);
+            events.Add(new TurnEvent(TurnEventKind.SpeechStopped, _floorMs));
         }
     }
 

@@ -73,11 +73,11 @@ public sealed class SileroSpeechDetectorTests(SileroDetectorFixture fixture) : I
             // Every other frame one stream runs alone, to show batch and single calls interleave on the same state.
             if (f % 2 == 1)
             {
-                batch.Process(streams, input, probabilities);
+                batch.ProcessBatch(streams, input, probabilities);
             }
             else
             {
-                batch.Process(streams.AsSpan(0, 2), input, probabilities);
+                batch.ProcessBatch(streams.AsSpan(0, 2), input, probabilities);
                 probabilities[2] = streams[2].Process(input.AsSpan(1024, 512));
             }
 

@@ -28,6 +28,17 @@ public sealed class TurnDetectorTests
     }
 
     [Fact]
+    public void Padding_of_the_next_turn_does_not_reach_into_the_committed_previous_turn()
+    {
+        // Stop decided at (10 + 16) * 32 = 832 ms; next speech at 30 * 32 = 960 ms; 960 - 300 < 832 -> 832; its stop (40 + 16) * 32.
+        var (events, _) = Run([.. Repeat(0.9f, 10), .. Repeat(0f, 20), .. Repeat(0.9f, 10), .. Repeat(0f, 20)], new TurnDetectionSettings());
+        Assert.Equal(
+            [new TurnEvent(TurnEventKind.SpeechStarted, 0), new TurnEvent(TurnEventKind.SpeechStopped, 832),
+             new TurnEvent(TurnEventKind.SpeechStarted, 832), new TurnEvent(TurnEventKind.SpeechStopped, 1792)],
+            events);
+    }
+
+    [Fact]
     public void A_click_shorter_than_the_minimum_speech_does_not_start_a_turn()
     {
         var (events, _) = Run([.. Repeat(0f, 5), .. Repeat(1f, 2), .. Repeat(0f, 30)], new TurnDetectionSettings());
@@ -81,6 +92,15 @@ public sealed class TurnDetectorTests
         detector.Process(new float[Frame * 40], events);
         Assert.Single(events); // no SpeechStopped for a cancelled turn
         Assert.Equal(48 * 32, detector.AudioMs);
+
+        // Speech after the clear: its padding starts at the clear (256 ms), not in the cleared audio.
+        var again = new ScriptedDetector([.. Repeat(0f, 10), .. Repeat(0.9f, 10)]);
+        using var second = new TurnDetector(again, new TurnDetectionSettings(PrefixPaddingMs: 1000));
+        var secondEvents = new List<TurnEvent>();
+        second.Process(new float[Frame * 8], secondEvents);
+        second.CancelSpeech();
+        second.Process(new float[Frame * 12], secondEvents);
+        Assert.Equal([new TurnEvent(TurnEventKind.SpeechStarted, 256)], secondEvents);
     }
 
     private static (List<TurnEvent> Events, ScriptedDetector Detector) Run(float[] script, TurnDetectionSettings settings)

@@ -37,7 +37,7 @@ public sealed class SileroBatch : IDisposable
     /// Processes frame i (512 samples at <c>frames[i*512..]</c>) for <c>streams[i]</c>; writes speech probabilities.
     /// Equivalent to calling each stream's Process in turn.
     /// </summary>
-    public void Process(ReadOnlySpan<ISpeechDetectorStream> streams, ReadOnlySpan<float> frames, Span<float> probabilities)
+    public void ProcessBatch(ReadOnlySpan<ISpeechDetectorStream> streams, ReadOnlySpan<float> frames, Span<float> probabilities)
     {
         int count = streams.Length;
         ArgumentOutOfRangeException.ThrowIfGreaterThan(count, Capacity);

@@ -10,6 +10,9 @@ namespace Realtime.Engine.Backends.Local;
 /// </summary>
 public sealed class SileroSpeechDetector : ISpeechDetector, IDisposable
 {
+    /// <summary>Where scripts/setup.sh places the model, relative to the repository / content root.</summary>
+    public const string DefaultModelPath = "models/silero_vad_v5.onnx";
+
     /// <summary>Samples per frame at 16 kHz (32 ms).</summary>
     public const int FrameSize = 512;
 
@@ -46,6 +49,8 @@ public sealed class SileroSpeechDetector : ISpeechDetector, IDisposable
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
         };
+        // Recurrent state can decay towards denormals in long silences; flushing them guards against slow float paths.
+        options.AddSessionConfigEntry("session.set_denormal_as_zero", "1");
         _session = new InferenceSession(modelPath, options);
         VerifyModel(_session);
     }
