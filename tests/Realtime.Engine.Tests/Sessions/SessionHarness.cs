@@ -110,9 +110,16 @@ internal sealed class FakeSynthesizer : ISpeechSynthesizer
 
     public string Name => "fake-tts";
 
+    public Exception? Failure { get; set; }
+
     public async IAsyncEnumerable<AudioChunk> SynthesizeAsync(SynthesisRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await Task.Yield();
+        if (Failure is not null)
+        {
+            throw Failure;
+        }
+
         int words = request.Text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
         var samples = new short[words * SamplesPerWord];
         for (int i = 0; i < samples.Length; i++)
