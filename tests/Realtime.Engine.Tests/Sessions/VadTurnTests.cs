@@ -42,6 +42,9 @@ public sealed class VadTurnTests(SileroDetectorFixture fixture) : IClassFixture<
         JsonElement retrieved = (await h.Exchange($"{{\"type\":\"conversation.item.retrieve\",\"item_id\":\"{itemId}\"}}")).Single();
         int audioBytes = retrieved.GetProperty("item").GetProperty("content")[0].GetProperty("audio").GetBytesFromBase64().Length;
         Assert.InRange(audioBytes, (endMs - startMs - 1) * 48, (endMs - startMs + 1) * 48);
+        JsonElement usage = (await h.WaitFor("response.done")).GetProperty("response").GetProperty("usage");
+        Assert.Equal((int)((endMs - startMs) / 100), usage.GetProperty("input_token_details").GetProperty("audio_tokens").GetInt32());
+        Assert.Equal(usage.GetProperty("input_tokens").GetInt32(), usage.GetProperty("input_token_details").GetProperty("text_tokens").GetInt32() + usage.GetProperty("input_token_details").GetProperty("audio_tokens").GetInt32());
     }
 
     [Fact]
