@@ -50,7 +50,8 @@ internal static class ResponseParser
                 ("temperature", _) => settings with { Temperature = Decimal(value, path, 0.6, 1.2) },
                 ("max_output_tokens", Dialect.Ga) or ("max_response_output_tokens", Dialect.Beta) => settings with { MaxOutputTokens = MaxTokens(value, path) },
                 ("metadata", _) => settings with { MetadataJson = ReadMetadata(value, path) },
-                ("parallel_tool_calls", _) => Boolean(value, path) ? settings : settings,
+                // Accepted and validated; calls are always streamed one item after another.
+                ("parallel_tool_calls", _) => Validated(Boolean(value, path), settings),
                 ("reasoning", _) or ("prompt", _) or ("object", _) => settings,
                 _ => throw Fail(ClientEventError.Unknown(path)),
             };
@@ -58,6 +59,8 @@ internal static class ResponseParser
 
         return settings;
     }
+
+    private static ResponseSettings Validated(bool _, ResponseSettings settings) => settings;
 
     private static ResponseSettings ReadGaAudio(ResponseSettings settings, JsonElement audio, string path, SessionConfig voiceHolder)
     {

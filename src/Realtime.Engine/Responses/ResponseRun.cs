@@ -47,6 +47,9 @@ public sealed class ResponseRun : IDisposable
 
     public int InputTokens { get; set; }
 
+    /// <summary>Estimated audio tokens of the input context (~10 per second of user audio, §6.4).</summary>
+    public int InputAudioTokens { get; set; }
+
     public int OutputTextTokens { get; set; }
 
     public int OutputAudioTokens { get; set; }

@@ -111,7 +111,9 @@ internal static class ResponseWriter
 
     private static void WriteUsage(Utf8JsonWriter json, ResponseRun run)
     {
-        int input = run.ReportedInputTokens ?? run.InputTokens;
+        int inputText = run.ReportedInputTokens ?? run.InputTokens;
+        int inputAudio = run.InputAudioTokens;
+        int input = inputText + inputAudio;
         int text = run.ReportedOutputTokens ?? run.OutputTextTokens;
         int audio = run.OutputAudioTokens;
         json.WriteStartObject("usage");
@@ -119,8 +121,8 @@ internal static class ResponseWriter
         json.WriteNumber("input_tokens", input);
         json.WriteNumber("output_tokens", text + audio);
         json.WriteStartObject("input_token_details");
-        json.WriteNumber("text_tokens", input);
-        json.WriteNumber("audio_tokens", 0);
+        json.WriteNumber("text_tokens", inputText);
+        json.WriteNumber("audio_tokens", inputAudio);
         json.WriteNumber("image_tokens", 0);
         json.WriteNumber("cached_tokens", 0);
         json.WriteStartObject("cached_tokens_details");

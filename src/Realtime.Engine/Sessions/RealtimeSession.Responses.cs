@@ -65,6 +65,22 @@ public sealed partial class RealtimeSession
         }
 
         run.InputTokens = inputTokens;
+        if (settings.Input is null)
+        {
+            long audioMs = 0;
+            foreach (ConversationItem item in _conversation.Items)
+            {
+                foreach (ContentPart part in item.Content)
+                {
+                    if (part.Kind == ContentKind.InputAudio)
+                    {
+                        audioMs += part.AudioLength / Math.Max(1, part.AudioBytesPerMs);
+                    }
+                }
+            }
+
+            run.InputAudioTokens = (int)(audioMs / 100);
+        }
         var tools = new List<ChatTool>(settings.Tools.Count);
         foreach (ToolDefinition tool in settings.Tools)
         {

@@ -17,8 +17,10 @@ namespace Realtime.Engine.Sessions;
 /// </summary>
 public sealed partial class RealtimeSession : IWebSocketSession
 {
-    private readonly Channel<SessionMessage> _inbox = Channel.CreateUnbounded<SessionMessage>(
-        new UnboundedChannelOptions { SingleReader = true, SingleWriter = false, AllowSynchronousContinuations = false });
+    // A bounded channel with an unreachable bound: its ring buffer is reused (it only grows), whereas the unbounded
+    // channel's queue allocates ever larger segments for as long as messages flow, i.e. memory per message.
+    private readonly Channel<SessionMessage> _inbox = Channel.CreateBounded<SessionMessage>(
+        new BoundedChannelOptions(int.MaxValue) { SingleReader = true, SingleWriter = false, AllowSynchronousContinuations = false });
 
     private readonly RealtimeConnectionInfo _info;
     private readonly IMessageOutput _output;
@@ -35,10 +37,18 @@ public sealed partial class RealtimeSession : IWebSocketSession
     private bool _audioProduced;
     private Task _loop = Task.CompletedTask;
     private long _appendedBytes;
+    private long _handled;
+
+    // The last client-text buffer goes back here instead of to the shared pool: a client sends one message at a time,
+    // so steady streaming reuses one buffer between the connection thread and the loop, whatever threads they run on.
+    private byte[]? _spareText;
+    private readonly TimeProvider _time;
+    private ITimer? _expiry;
 
     internal RealtimeSession(RealtimeConnectionInfo info, IMessageOutput output, SessionEngines engines, RealtimeSessionOptions options, TimeProvider time)
     {
         _info = info;
+        _time = time;
         _output = output;
         _engines = engines;
         _options = options;
@@ -57,6 +67,9 @@ public sealed partial class RealtimeSession : IWebSocketSession
     /// <summary>The effective session configuration (read by tests and diagnostics; owned by the loop).</summary>
     public SessionConfig Config => _config;
 
+    /// <summary>Messages the loop has finished handling (single writer; lets tests pace input like a real client).</summary>
+    internal long HandledMessages => Volatile.Read(ref _handled);
+
     /// <summary>Completes when the loop has drained everything after the connection closed.</summary>
     public Task Completion => _loop;
 
@@ -64,13 +77,24 @@ public sealed partial class RealtimeSession : IWebSocketSession
     {
         _loop = Task.Run(RunLoopAsync);
         _inbox.Writer.TryWrite(new SessionMessage(SessionMessageKind.Open));
+        _expiry = _time.CreateTimer(static state => ((RealtimeSession)state!)._inbox.Writer.TryWrite(new SessionMessage(SessionMessageKind.Expired)), this, _options.MaxDuration, Timeout.InfiniteTimeSpan);
     }
 
     public void OnText(ReadOnlySequence<byte> message)
     {
         // The payload is only valid during this call: copy it once into a pooled buffer the loop parses and returns.
         int length = checked((int)message.Length);
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, length));
+        byte[]? buffer = Interlocked.Exchange(ref _spareText, null);
+        if (buffer is null || buffer.Length < length)
+        {
+            if (buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+
+            buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, length));
+        }
+
         message.CopyTo(buffer);
         if (!_inbox.Writer.TryWrite(new SessionMessage(SessionMessageKind.ClientText, buffer, length)))
         {
@@ -121,6 +145,12 @@ public sealed partial class RealtimeSession : IWebSocketSession
                 }
             }
 
+            _expiry?.Dispose();
+            if (Interlocked.Exchange(ref _spareText, null) is { } spare)
+            {
+                ArrayPool<byte>.Shared.Return(spare);
+            }
+
             _turns?.Dispose();
             if (_samples16k.Length > 0)
             {
@@ -156,6 +186,11 @@ public sealed partial class RealtimeSession : IWebSocketSession
                     }
 
                     break;
+                case SessionMessageKind.Expired:
+                    string text = $"Your session hit the maximum duration of {_options.MaxDuration.TotalMinutes:0} minutes.";
+                    SendError(new ClientEventError("session_expired", text, null), null);
+                    _output.Close(1001, text);
+                    break;
                 case SessionMessageKind.ChatDelta:
                     OnChatDelta(message.Run!, message.Delta);
                     break;
@@ -181,10 +216,20 @@ public sealed partial class RealtimeSession : IWebSocketSession
         }
         finally
         {
-            if (message.Buffer is not null)
+            if (message.Kind == SessionMessageKind.ClientText && message.Buffer!.Length <= 64 * 1024)
+            {
+                byte[]? previous = Interlocked.Exchange(ref _spareText, message.Buffer);
+                if (previous is not null)
+                {
+                    ArrayPool<byte>.Shared.Return(previous);
+                }
+            }
+            else if (message.Buffer is not null)
             {
                 ArrayPool<byte>.Shared.Return(message.Buffer);
             }
+
+            Volatile.Write(ref _handled, _handled + 1);
         }
     }
 

@@ -446,7 +446,7 @@ internal static class SessionConfigParser
         string? next = value.ValueKind switch
         {
             JsonValueKind.Null => null,
-            JsonValueKind.String => Enum(value, path, "auto") is var auto ? "\"auto\"" : null,
+            JsonValueKind.String => "\"" + Enum(value, path, "auto") + "\"",
             JsonValueKind.Object => value.GetRawText(),
             _ => throw Fail(ClientEventError.InvalidType(path, "'auto', an object or null", Describe(value))),
         };

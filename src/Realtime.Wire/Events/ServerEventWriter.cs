@@ -21,7 +21,12 @@ public sealed class ServerEventWriter : IDisposable
     private static readonly JsonEncodedText CallIdName = JsonEncodedText.Encode("call_id");
     private static readonly JsonEncodedText DeltaName = JsonEncodedText.Encode("delta");
 
-    private readonly ArrayBufferWriter<byte> _buffer = new(4096);
+    private const int InitialCapacity = 4096;
+
+    // Kept after a rare huge event (e.g. retrieving a long audio item) only until the next event: idle sessions stay small.
+    private const int RetainedCapacity = 256 * 1024;
+
+    private ArrayBufferWriter<byte> _buffer = new(InitialCapacity);
     private readonly Utf8JsonWriter _json;
 
     public ServerEventWriter(Dialect dialect)
@@ -36,6 +41,11 @@ public sealed class ServerEventWriter : IDisposable
     /// <summary>Starts an event: `{"type":…,"event_id":"event_…"`. Continue with the returned writer, finish with <see cref="End"/>.</summary>
     public Utf8JsonWriter Begin(ServerEventType type)
     {
+        if (_buffer.Capacity > RetainedCapacity)
+        {
+            _buffer = new ArrayBufferWriter<byte>(InitialCapacity);
+        }
+
         _buffer.ResetWrittenCount();
         _json.Reset(_buffer);
         _json.WriteStartObject();

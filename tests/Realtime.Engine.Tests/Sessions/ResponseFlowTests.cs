@@ -207,6 +207,18 @@ public sealed class ResponseFlowTests
     }
 
     [Fact]
+    public async Task FailingSynthesizerFailsTheResponseNamingTts()
+    {
+        await using var h = new SessionHarness();
+        h.Tts.Failure = new InvalidOperationException("no voice");
+        h.Send("{\"type\":\"response.create\"}");
+        JsonElement response = (await h.WaitFor("response.done")).GetProperty("response");
+        Assert.Equal("failed", response.GetProperty("status").GetString());
+        Assert.Equal("tts_failed", response.GetProperty("status_details").GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal("incomplete", response.GetProperty("output")[0].GetProperty("status").GetString());
+    }
+
+    [Fact]
     public async Task BetaTextTurnUsesBetaSpellings()
     {
         await using var h = new SessionHarness(Dialect.Beta);

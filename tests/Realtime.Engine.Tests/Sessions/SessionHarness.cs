@@ -31,9 +31,9 @@ internal sealed class RecordingOutput : IMessageOutput
         return true;
     }
 
-    public void Close(ushort closeStatus, string reason)
-    {
-    }
+    public (ushort Status, string Reason)? Closed { get; private set; }
+
+    public void Close(ushort closeStatus, string reason) => Closed = (closeStatus, reason);
 
     public async Task<JsonElement> WaitForAsync(string type, int occurrence = 1)
     {
@@ -110,9 +110,16 @@ internal sealed class FakeSynthesizer : ISpeechSynthesizer
 
     public string Name => "fake-tts";
 
+    public Exception? Failure { get; set; }
+
     public async IAsyncEnumerable<AudioChunk> SynthesizeAsync(SynthesisRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await Task.Yield();
+        if (Failure is not null)
+        {
+            throw Failure;
+        }
+
         int words = request.Text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
         var samples = new short[words * SamplesPerWord];
         for (int i = 0; i < samples.Length; i++)
@@ -133,10 +140,10 @@ internal sealed class SessionHarness : IAsyncDisposable
 {
     private readonly Dialect _dialect;
 
-    public SessionHarness(Dialect dialect = Dialect.Ga, bool transcription = false)
+    public SessionHarness(Dialect dialect = Dialect.Ga, bool transcription = false, ISpeechDetector? vad = null, ISpeechRecognizer? recognizer = null, RealtimeSessionOptions? options = null)
     {
         _dialect = dialect;
-        var factory = new RealtimeSessionFactory(new FixedResolver(new SessionEngines(null, null, Model, Tts, "default")));
+        var factory = new RealtimeSessionFactory(new FixedResolver(new SessionEngines(vad, recognizer, Model, Tts, "default")), options);
         Session = factory.Create(new RealtimeConnectionInfo(dialect, "gpt-realtime", transcription), Output);
         Session.OnOpen();
     }
@@ -150,6 +157,17 @@ internal sealed class SessionHarness : IAsyncDisposable
     public IWebSocketSession Session { get; }
 
     public void Send(string json) => Session.OnText(new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(json)));
+
+    /// <summary>Streams PCM/G.711 bytes as appends of <paramref name="chunkMs"/>, faster than real time (VAD runs on audio time).</summary>
+    public void StreamAudio(byte[] audio, int bytesPerMs, int chunkMs = 40)
+    {
+        int chunk = bytesPerMs * chunkMs;
+        for (int offset = 0; offset < audio.Length; offset += chunk)
+        {
+            int length = Math.Min(chunk, audio.Length - offset);
+            Send($"{{\"type\":\"input_audio_buffer.append\",\"audio\":\"{Convert.ToBase64String(audio, offset, length)}\"}}");
+        }
+    }
 
     public Task<JsonElement> WaitFor(string type, int occurrence = 1) => Output.WaitForAsync(type, occurrence);
 

@@ -52,6 +52,26 @@ public sealed class ClientEventReaderTests
     }
 
     [Fact]
+    public void OneByteSegmentsParseLikeOneSpan()
+    {
+        byte[] audio = new byte[97];
+        new Random(3).NextBytes(audio);
+        byte[] json = Encoding.UTF8.GetBytes($"{{ \"type\" : \"input_audio_buffer.append\", \"audio\":\"{Convert.ToBase64String(audio).Replace("/", "\\/")}\", \"event_id\":\"e\\u0031\" }}");
+        var first = new Segment(json.AsMemory(0, 1), 0);
+        Segment last = first;
+        for (int i = 1; i < json.Length; i++)
+        {
+            last = last.Append(json.AsMemory(i, 1));
+        }
+
+        using var reader = new ClientEventReader(Dialect.Ga);
+        using var evt = new ClientEvent();
+        Assert.True(reader.TryRead(new ReadOnlySequence<byte>(first, 0, last, 1), evt, out ClientEventError? error), error?.Message);
+        Assert.Equal(audio, evt.Audio.ToArray());
+        Assert.Equal("e1", evt.EventId);
+    }
+
+    [Fact]
     public void AppendWithEscapedSlashDecodes()
     {
         byte[] audio = [0xFF, 0xFF, 0xFE, 0x01, 0x02, 0x03];
