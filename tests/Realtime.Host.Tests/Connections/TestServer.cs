@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using Realtime.Host.Connections;
 using Microsoft.AspNetCore.Builder;
 using Realtime.Host;
 
@@ -22,7 +24,8 @@ internal sealed class TestServer : IAsyncDisposable
     public static async Task<TestServer> StartAsync(string scheme = "http", params string[] settings)
     {
         string[] args = ["--urls", $"{scheme}://127.0.0.1:0", "--Logging:LogLevel:Default=Warning", .. settings];
-        WebApplication app = RealtimeServer.Build(args);
+        // The connection tests need a session that echoes: register it over the Engine's realtime session.
+        WebApplication app = RealtimeServer.Build(args, static builder => builder.Services.AddSingleton<IRealtimeSessionFactory, EchoSessionFactory>());
         await app.StartAsync(TestContext.Current.CancellationToken);
         return new TestServer(app, new Uri(app.Urls.Single()));
     }
