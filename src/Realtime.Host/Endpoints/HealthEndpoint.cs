@@ -9,8 +9,8 @@ internal static class HealthEndpoint
     public static async Task HandleAsync(HttpContext context)
     {
         BuiltinEngines engines = context.RequestServices.GetRequiredService<BuiltinEngines>();
-        context.Response.ContentType = "application/json";
-        await using var writer = new Utf8JsonWriter(context.Response.BodyWriter);
+        var body = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using var writer = new Utf8JsonWriter(body);
         writer.WriteStartObject();
         writer.WriteString("status", "ok");
         writer.WriteStartObject("engines");
@@ -24,6 +24,9 @@ internal static class HealthEndpoint
 
         writer.WriteEndObject();
         writer.WriteEndObject();
-        await writer.FlushAsync(context.RequestAborted);
+        writer.Flush();
+        context.Response.ContentType = "application/json";
+        context.Response.ContentLength = body.WrittenCount;
+        await context.Response.Body.WriteAsync(body.WrittenMemory, context.RequestAborted);
     }
 }
