@@ -59,10 +59,19 @@ public sealed partial class RealtimeSession : IWebSocketSession
         {
             Id = RealtimeIds.NewSession(),
             IsTranscription = info.TranscriptionIntent,
-            Model = info.Model ?? engines.ProfileName,
+            Model = DescribeModel(info.Model ?? engines.ProfileName, engines),
             ExpiresAt = time.GetUtcNow().Add(options.MaxDuration).ToUnixTimeSeconds(),
         };
     }
+
+    /// <summary>
+    /// The session's `model` as clients see it. The built-in echo LLM is a diagnostic, not a language model: say so
+    /// where every client and log shows it, so nobody mistakes its answers for a model's.
+    /// </summary>
+    private static string DescribeModel(string model, SessionEngines engines) =>
+        engines.Llm.Name == "builtin:echo"
+            ? $"{model} (builtin:echo diagnostic responder: answers with what it heard; configure Realtime:Models:<name>:Llm for a real LLM)"
+            : model;
 
     /// <summary>The effective session configuration (read by tests and diagnostics; owned by the loop).</summary>
     public SessionConfig Config => _config;
