@@ -37,7 +37,7 @@ internal sealed class RealtimeConnectionRunner(
         var connection = new WebSocketConnection(input, output, _connectionOptions);
         IWebSocketSession session = decision.Auth == AuthOutcome.Accepted
             ? sessions.Create(new RealtimeConnectionInfo(decision.Dialect, decision.Model, decision.TranscriptionIntent), connection)
-            : new AuthFailureSession(connection, decision.Auth, decision.PresentedKey);
+            : AuthFailureSession.Create(connection, decision.Auth, decision.PresentedKey);
         if (decision.Auth != AuthOutcome.Accepted)
         {
             logger.LogInformation("Connection {ConnectionId}: rejected, API key {Outcome}", connectionId, decision.Auth);
