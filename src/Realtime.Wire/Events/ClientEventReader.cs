@@ -185,6 +185,13 @@ public sealed class ClientEventReader : IDisposable
             error = InvalidJson(e.Message);
             return false;
         }
+        catch (InvalidOperationException) when (!IsValidUtf8(message))
+        {
+            // A string value that is not valid UTF-8 (the frame layer rejects such text frames; callers that
+            // bypass it still get an answer, not an exception). Found by the fuzz tests.
+            error = InvalidJson("A string value is not valid UTF-8.");
+            return false;
+        }
 
         if (!hasType)
         {
@@ -200,6 +207,25 @@ public sealed class ClientEventReader : IDisposable
 
         error = fieldError ?? CheckKeys(target.Type, keys, unknownKey);
         return error is null;
+    }
+
+    private static bool IsValidUtf8(in ReadOnlySequence<byte> message)
+    {
+        if (message.IsSingleSegment)
+        {
+            return System.Text.Unicode.Utf8.IsValid(message.FirstSpan);
+        }
+
+        byte[] copy = ArrayPool<byte>.Shared.Rent((int)message.Length);
+        try
+        {
+            message.CopyTo(copy);
+            return System.Text.Unicode.Utf8.IsValid(copy.AsSpan(0, (int)message.Length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(copy);
+        }
     }
 
     public void Dispose()
