@@ -18,6 +18,8 @@ public static class RealtimeServer
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<RealtimeServerOptions>, RealtimeServerOptionsValidator>();
         builder.Services.AddRealtimeEngines(builder.Configuration);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<ClientSecrets.ClientSecretStore>();
         builder.Services.AddSingleton<RealtimeConnectionRunner>();
         // Endpoints are bound in code from the standard `urls` setting: TLS first, then the realtime middleware.
         // (Kestrel logs once that it overrides `urls` with these endpoints; that is expected.)
@@ -28,6 +30,7 @@ public static class RealtimeServer
         // Build the profiles now: a malformed backend fails the start, and built-in engines load before the first session.
         app.Services.GetRequiredService<ProfileEngineResolver>();
         app.MapGet("/healthz", Endpoints.HealthEndpoint.HandleAsync);
+        ClientSecrets.ClientSecretEndpoints.Map(app);
         app.Map(Realtime.Wire.Http.Handshake.RealtimePath, RealtimeUpgradeEndpoint.HandleAsync);
         return app;
     }

@@ -180,6 +180,7 @@ public sealed partial class RealtimeSession : IWebSocketSession
             switch (message.Kind)
             {
                 case SessionMessageKind.Open:
+                    ApplyInitialSession();
                     SendSessionCreated();
                     break;
                 case SessionMessageKind.ClientText:
@@ -326,6 +327,16 @@ public sealed partial class RealtimeSession : IWebSocketSession
             json.WriteString("object", "realtime.conversation");
             json.WriteEndObject();
             Send(json);
+        }
+    }
+
+    /// <summary>The configuration a client secret was minted with; validated when it was minted.</summary>
+    private void ApplyInitialSession()
+    {
+        if (_info.InitialSession is { } session)
+        {
+            _config = SessionConfigParser.Apply(_config, session, _info.Dialect, transcriptionUpdate: false, audioProduced: false);
+            ApplyTurnDetection();
         }
     }
 

@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using Microsoft.Extensions.Options;
 using Realtime.Engine.Sessions;
+using Realtime.Host.ClientSecrets;
 using Realtime.Host.Options;
 using Realtime.Wire.Connections;
 using Realtime.Wire.Http;
@@ -13,6 +14,7 @@ namespace Realtime.Host.Connections;
 /// </summary>
 internal sealed class RealtimeConnectionRunner(
     IRealtimeSessionFactory sessions,
+    ClientSecretStore clientSecrets,
     IOptions<RealtimeServerOptions> options,
     IHostApplicationLifetime lifetime,
     ILogger<RealtimeConnectionRunner> logger)
@@ -35,12 +37,21 @@ internal sealed class RealtimeConnectionRunner(
     public async Task RunAsync(HandshakeDecision decision, PipeReader input, PipeWriter output, string connectionId)
     {
         var connection = new WebSocketConnection(input, output, _connectionOptions);
-        IWebSocketSession session = decision.Auth == AuthOutcome.Accepted
-            ? sessions.Create(new RealtimeConnectionInfo(decision.Dialect, decision.Model, decision.TranscriptionIntent), connection)
-            : AuthFailureSession.Create(connection, decision.Auth, decision.PresentedKey);
-        if (decision.Auth != AuthOutcome.Accepted)
+        var info = new RealtimeConnectionInfo(decision.Dialect, decision.Model, decision.TranscriptionIntent);
+        AuthOutcome auth = decision.Auth;
+        if (clientSecrets.TryRedeem(decision.PresentedKey, out MintedSecret secret))
         {
-            logger.LogInformation("Connection {ConnectionId}: rejected, API key {Outcome}", connectionId, decision.Auth);
+            // An ephemeral key minted here: it stands in for a real key and starts the session with its configuration.
+            auth = AuthOutcome.Accepted;
+            info = info with { InitialSession = secret.Dialect == decision.Dialect ? secret.Session : null };
+        }
+
+        IWebSocketSession session = auth == AuthOutcome.Accepted
+            ? sessions.Create(info, connection)
+            : AuthFailureSession.Create(connection, auth, decision.PresentedKey);
+        if (auth != AuthOutcome.Accepted)
+        {
+            logger.LogInformation("Connection {ConnectionId}: rejected, API key {Outcome}", connectionId, auth);
         }
 
         try

@@ -116,7 +116,7 @@ public static class Handshake
             Model = request.GetQueryParameter("model") is { Length: > 0 } model ? model : null,
             TranscriptionIntent = request.GetQueryParameter("intent") == "transcription",
             Auth = auth,
-            PresentedKey = auth == AuthOutcome.Invalid ? presentedKey : null,
+            PresentedKey = presentedKey,
         };
     }
 

@@ -32,7 +32,7 @@ public sealed class HandshakeDecision
     /// <summary>Result of the credential check.</summary>
     public AuthOutcome Auth { get; init; }
 
-    /// <summary>The key the client presented (for a masked error message), or null.</summary>
+    /// <summary>The key the client presented, or null: for a masked error message, or to redeem an ephemeral client secret. Never logged.</summary>
     public string? PresentedKey { get; init; }
 
     /// <summary>Whether the connection should be upgraded.</summary>

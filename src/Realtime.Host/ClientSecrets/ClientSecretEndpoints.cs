@@ -1,0 +1,181 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Realtime.Engine.Sessions;
+using Realtime.Host.Options;
+using Realtime.Wire.Events;
+using Realtime.Wire.Http;
+
+namespace Realtime.Host.ClientSecrets;
+
+/// <summary>
+/// `POST /v1/realtime/client_secrets` (GA) and `POST /v1/realtime/sessions` (beta): a server holding a real key
+/// mints a short-lived `ek_` key bound to a session configuration, as the OpenAI API does, and hands it to a browser.
+/// </summary>
+internal static class ClientSecretEndpoints
+{
+    /// <summary>OpenAI's limits for `expires_after.seconds`; the default is ten minutes.</summary>
+    private const int MinSeconds = 10;
+    private const int MaxSeconds = 7200;
+    private const int DefaultSeconds = 600;
+
+    /// <summary>Beta session tokens live one minute.</summary>
+    private static readonly TimeSpan BetaLifetime = TimeSpan.FromMinutes(1);
+
+    public static void Map(WebApplication app)
+    {
+        app.MapPost("/v1/realtime/client_secrets", MintGaAsync);
+        app.MapPost("/v1/realtime/sessions", MintBetaAsync);
+    }
+
+    private static async Task MintGaAsync(HttpContext context)
+    {
+        if (await ReadAuthorizedBodyAsync(context) is not { } body)
+        {
+            return;
+        }
+
+        int seconds = DefaultSeconds;
+        JsonElement? session = null;
+        if (body.ValueKind == JsonValueKind.Object)
+        {
+            if (body.TryGetProperty("expires_after", out JsonElement after) && after.ValueKind == JsonValueKind.Object
+                && after.TryGetProperty("seconds", out JsonElement secondsValue))
+            {
+                if (!secondsValue.TryGetInt32(out seconds) || seconds is < MinSeconds or > MaxSeconds)
+                {
+                    await ErrorAsync(context, 400, "invalid_value", $"expires_after.seconds must be an integer from {MinSeconds} to {MaxSeconds}.", "expires_after.seconds");
+                    return;
+                }
+            }
+
+            if (body.TryGetProperty("session", out JsonElement given) && given.ValueKind != JsonValueKind.Null)
+            {
+                session = given;
+            }
+        }
+
+        bool transcription = session is { } s && s.ValueKind == JsonValueKind.Object
+            && s.TryGetProperty("type", out JsonElement type) && type.ValueKind == JsonValueKind.String && type.GetString() == "transcription";
+        if (session is { } toCheck && SessionConfigValidator.Validate(toCheck, Dialect.Ga, transcription) is { } error)
+        {
+            await ErrorAsync(context, 400, error.Code, error.Message, error.Param is null ? "session" : "session." + error.Param.Replace("session.", string.Empty, StringComparison.Ordinal));
+            return;
+        }
+
+        MintedSecret secret = context.RequestServices.GetRequiredService<ClientSecretStore>().Mint(session, Dialect.Ga, TimeSpan.FromSeconds(seconds));
+        await WriteJsonAsync(context, writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteString("value", secret.Value);
+            writer.WriteNumber("expires_at", secret.ExpiresAt.ToUnixTimeSeconds());
+            writer.WritePropertyName("session");
+            if (session is { } echoed)
+            {
+                echoed.WriteTo(writer);
+            }
+            else
+            {
+                writer.WriteStartObject();
+                writer.WriteString("type", "realtime");
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndObject();
+        });
+    }
+
+    private static async Task MintBetaAsync(HttpContext context)
+    {
+        if (await ReadAuthorizedBodyAsync(context) is not { } body)
+        {
+            return;
+        }
+
+        JsonElement? session = body.ValueKind == JsonValueKind.Object ? body : null;
+        if (session is { } toCheck && SessionConfigValidator.Validate(toCheck, Dialect.Beta, transcription: false) is { } error)
+        {
+            await ErrorAsync(context, 400, error.Code, error.Message, error.Param);
+            return;
+        }
+
+        MintedSecret secret = context.RequestServices.GetRequiredService<ClientSecretStore>().Mint(session, Dialect.Beta, BetaLifetime);
+        await WriteJsonAsync(context, writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteString("id", "sess_" + secret.Value[3..24]);
+            writer.WriteString("object", "realtime.session");
+            if (session is { } given)
+            {
+                foreach (JsonProperty property in given.EnumerateObject())
+                {
+                    property.WriteTo(writer);
+                }
+            }
+
+            writer.WriteStartObject("client_secret");
+            writer.WriteString("value", secret.Value);
+            writer.WriteNumber("expires_at", secret.ExpiresAt.ToUnixTimeSeconds());
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        });
+    }
+
+    /// <summary>Minting needs a real key (never an ephemeral one) whenever keys are configured; the body must be JSON (or empty).</summary>
+    private static async Task<JsonElement?> ReadAuthorizedBodyAsync(HttpContext context)
+    {
+        RealtimeServerOptions options = context.RequestServices.GetRequiredService<IOptions<RealtimeServerOptions>>().Value;
+        var keys = new ApiKeySet(options.ApiKeys);
+        string? header = context.Request.Headers.Authorization;
+        string? key = header is not null && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
+        if (!keys.IsOpen && (key is null || !keys.Contains(key)))
+        {
+            await ErrorAsync(context, 401, key is null ? null : "invalid_api_key",
+                key is null ? "Missing bearer authentication in header" : "Incorrect API key provided.", null);
+            return null;
+        }
+
+        try
+        {
+            using JsonDocument document = await JsonDocument.ParseAsync(context.Request.Body, default, context.RequestAborted);
+            return document.RootElement.Clone();
+        }
+        catch (JsonException) when (context.Request.ContentLength is 0 or null)
+        {
+            return default(JsonElement);
+        }
+        catch (JsonException e)
+        {
+            await ErrorAsync(context, 400, "invalid_json", "The body is not valid JSON: " + e.Message, null);
+            return null;
+        }
+    }
+
+    private static Task ErrorAsync(HttpContext context, int status, string? code, string message, string? param)
+    {
+        context.Response.StatusCode = status;
+        return WriteJsonAsync(context, writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteStartObject("error");
+            writer.WriteString("message", message);
+            writer.WriteString("type", "invalid_request_error");
+            writer.WriteString("param", param);
+            writer.WriteString("code", code);
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        });
+    }
+
+    private static async Task WriteJsonAsync(HttpContext context, Action<Utf8JsonWriter> write)
+    {
+        var body = new System.Buffers.ArrayBufferWriter<byte>(512);
+        using (var writer = new Utf8JsonWriter(body))
+        {
+            write(writer);
+        }
+
+        context.Response.ContentType = "application/json";
+        context.Response.ContentLength = body.WrittenCount;
+        await context.Response.Body.WriteAsync(body.WrittenMemory, context.RequestAborted);
+    }
+}
