@@ -154,13 +154,24 @@ public sealed partial class RealtimeSession
     /// </summary>
     private long EchoGuardUntilMs()
     {
-        if (_defaultRun is { } run && run != _playbackRun && OutputAudioMs(run) > 0)
+        if (_defaultRun is { } run)
         {
-            _playbackRun = run;
-            _playbackStartMs = AudioClockMs;
+            NotePlayback(run);
         }
 
         return _playbackRun is { } playing ? _playbackStartMs + OutputAudioMs(playing) + _options.EchoHoldOffMs : 0;
+    }
+
+    /// <summary>Starts the playback clock of a response's audio the first time it is seen with audio.</summary>
+    private void NotePlayback(ResponseRun run)
+    {
+        if (run != _playbackRun && OutputAudioMs(run) > 0)
+        {
+            // The client queues this audio behind any it is still playing from the previous response.
+            long previousEnd = _playbackRun is { } previous ? _playbackStartMs + OutputAudioMs(previous) : 0;
+            _playbackRun = run;
+            _playbackStartMs = Math.Max(AudioClockMs, previousEnd);
+        }
     }
 
     private static long OutputAudioMs(ResponseRun run)
@@ -257,6 +268,8 @@ public sealed partial class RealtimeSession
     /// <summary>Arms the idle timeout once a default response is done (playback time of its audio included).</summary>
     private void ArmIdleTimeout(ResponseRun run)
     {
+        // A response that finished between two appends still plays: its echo is guarded from here.
+        NotePlayback(run);
         long playbackMs = 0;
         foreach (ConversationItem item in run.Output)
         {

@@ -105,6 +105,20 @@ public sealed class TurnTakingSessionTests(SileroDetectorFixture fixture) : ICla
         }
     }
 
+    [Theory]
+    [InlineData(0, 100, 400)] // guard over 0..200 ms: the quiet sentence (from 500 ms) is heard as speech
+    [InlineData(2000, 1900, 2300)] // guard until 2200 ms: speech counts only after it
+    public async Task Echo_guard_lasts_the_assistant_audio_plus_the_configured_hold_off(int holdOffMs, long minStartMs, long maxStartMs)
+    {
+        await using var h = new SessionHarness(vad: _vad, options: new RealtimeSessionOptions { EchoHoldOffMs = holdOffMs });
+        h.Send("{\"type\":\"session.update\",\"session\":{\"type\":\"realtime\",\"audio\":{\"input\":{\"turn_detection\":{\"type\":\"server_vad\",\"create_response\":false}}}}}");
+        h.Send("{\"type\":\"response.create\"}");
+        await h.WaitFor("response.done"); // "Hello world." = 200 ms of assistant audio, playing from the next append
+        h.StreamAudio(Scale(AudioFixtures.ReadWav("weather_question.wav").Pcm, 0.25f), BytesPerMs);
+        JsonElement started = await h.WaitFor("input_audio_buffer.speech_started");
+        Assert.InRange(started.GetProperty("audio_start_ms").GetInt64(), minStartMs, maxStartMs);
+    }
+
     private static byte[] Scale(byte[] pcm, float gain)
     {
         var scaled = new byte[pcm.Length];
