@@ -97,6 +97,23 @@ public sealed class TurnTakingSessionTests(SileroDetectorFixture fixture) : ICla
             // Speech begins 500 ms into the fixture; under the guard its quiet onset does not count and 250 ms of loud
             // speech must follow each other, so the start (minus 300 ms padding) lands up to ~1.3 s into the fixture.
             Assert.InRange(started.GetProperty("audio_start_ms").GetInt64(), 5000 + 200, 5000 + 1400);
+
+            // The cancelled item holds exactly the audio that was sent; the client's truncate at what it played
+            // (here: up to speech_started on the shared audio clock) cuts audio and the unheard transcript.
+            string itemId = done.GetProperty("response").GetProperty("output")[0].GetProperty("id").GetString()!;
+            Send($"{{\"type\":\"conversation.item.retrieve\",\"item_id\":\"{itemId}\"}}");
+            JsonElement stored = (await output.WaitForAsync("conversation.item.retrieved")).GetProperty("item").GetProperty("content")[0];
+            Assert.Equal(spoken.Length, stored.GetProperty("audio").GetBytesFromBase64().Length);
+            Assert.Equal("Here is a long story.", stored.GetProperty("transcript").GetString());
+            long heardMs = started.GetProperty("audio_start_ms").GetInt64();
+            Send($"{{\"type\":\"conversation.item.truncate\",\"item_id\":\"{itemId}\",\"content_index\":0,\"audio_end_ms\":{heardMs}}}");
+            await output.WaitForAsync("conversation.item.truncated");
+            Send($"{{\"type\":\"conversation.item.retrieve\",\"item_id\":\"{itemId}\"}}");
+            JsonElement cut = (await output.WaitForAsync("conversation.item.retrieved", 2)).GetProperty("item").GetProperty("content")[0];
+            Assert.Equal(heardMs * BytesPerMs, cut.GetProperty("audio").GetBytesFromBase64().Length);
+            // ~6 s of 16.8 s heard: only the first words (cut at a word boundary) remain.
+            string heardText = cut.GetProperty("transcript").GetString()!;
+            Assert.True(heardText.Length is > 0 and < 10 && "Here is a long story.".StartsWith(heardText + " ", StringComparison.Ordinal), heardText);
         }
         finally
         {
@@ -138,7 +155,7 @@ public sealed class TurnTakingSessionTests(SileroDetectorFixture fixture) : ICla
         public async IAsyncEnumerable<ChatDelta> StreamAsync(ChatRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
             await Task.Yield();
-            yield return new ChatDelta(ChatDeltaKind.Text, "Here is a long story. ");
+            yield return new ChatDelta(ChatDeltaKind.Text, "Here is a long story.");
             await Task.Delay(Timeout.Infinite, cancellationToken);
         }
     }
