@@ -81,10 +81,10 @@ public sealed class AllocationGateTests(SileroDetectorFixture fixture) : IClassF
     /// <remarks>
     /// Warm-up feeds the whole fixture twice, so every path (speech start, pause, stop, second turn) has run and every
     /// method passed the tiering call-count threshold before measuring; the old 1 s warm-up never reached a
-    /// SpeechStopped. Each measured pass is the whole fixture as 131 appends of 40 ms: an allocation per append shows
-    /// up in every pass, while a one-off runtime event (a tier-1 method being installed under a loaded machine, seen as
-    /// one 4,552 B failure in 4 suite runs) cannot recur in each of them. So the gate requires a pass of exactly 0 B
-    /// within five and reports every pass.
+    /// SpeechStopped. Each measured pass is the whole fixture as 156 appends of 40 ms: an allocation per append shows
+    /// up in every pass, while a one-off runtime event on a loaded machine (the one 4,552 B failure in 4 suite runs;
+    /// concurrent GCs and the ORT call were ruled out, tier-up timing was not) cannot recur in each of them. So the
+    /// gate requires a pass of exactly 0 B within five and reports every pass.
     /// </remarks>
     [Theory]
     [InlineData(false)]
