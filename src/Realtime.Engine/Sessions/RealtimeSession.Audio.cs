@@ -30,6 +30,15 @@ public sealed partial class RealtimeSession
     /// <summary>User items whose transcript is still being decoded; a response that needs their text waits for it.</summary>
     private readonly HashSet<string> _pendingTranscripts = new(StringComparer.Ordinal);
 
+    /// <summary>semantic_vad: eagerness, and the tail of the turn's partial transcript that decides the hold-off.</summary>
+    private TurnEagerness? _semanticEagerness;
+    private readonly char[] _partialTail = new char[64];
+    private int _partialTailLength;
+
+    /// <summary>The response whose audio the user may be hearing, and the audio time its playback started.</summary>
+    private ResponseRun? _playbackRun;
+    private long _playbackStartMs;
+
     /// <summary>Audio time (ms since the first appended sample) at which the input buffer's first byte was appended.</summary>
     private long _bufferStartMs;
 
@@ -52,9 +61,11 @@ public sealed partial class RealtimeSession
             return;
         }
 
-        // semantic_vad: Silero speech segments with an end-of-turn hold-off scaled by eagerness.
+        // semantic_vad: Silero speech segments; the silence that ends the turn comes from SemanticTurnPolicy
+        // (partial transcript + eagerness) and is updated as live recognition deltas arrive.
+        _semanticEagerness = config.Semantic ? SemanticTurnPolicy.ParseEagerness(config.Eagerness) : null;
         TurnDetectionSettings settings = config.Semantic
-            ? new TurnDetectionSettings(0.5f, 300, config.Eagerness switch { "low" => 1200, "high" => 300, _ => 700 })
+            ? new TurnDetectionSettings(0.5f, 300, SemanticTurnPolicy.HoldOffMs(default, _semanticEagerness!.Value))
             : new TurnDetectionSettings((float)config.Threshold, config.PrefixPaddingMs, config.SilenceDurationMs);
         if (_turns is null)
         {
@@ -64,6 +75,8 @@ public sealed partial class RealtimeSession
         {
             _turns.Settings = settings;
         }
+
+        UpdateSemanticHoldOff();
 
         if (_converter is null || _converter.Format != _config.InputFormat)
         {
@@ -98,6 +111,7 @@ public sealed partial class RealtimeSession
         // A stream opened at an earlier speech start gets this chunk; one opened below reads it from the buffer.
         _liveRecognition?.Write(_samples16k.AsSpan(0, count));
         _turnEvents.Clear();
+        _turns.EchoGuardUntilMs = EchoGuardUntilMs();
         _turns.Process(_samples16k.AsSpan(0, count), _turnEvents);
         foreach (TurnEvent turn in _turnEvents)
         {
@@ -123,10 +137,85 @@ public sealed partial class RealtimeSession
         json.WriteNumber("audio_start_ms", audioStartMs);
         json.WriteString("item_id", _speechItemId);
         Send(json);
+        _partialTailLength = 0;
+        UpdateSemanticHoldOff();
         OpenLiveRecognition(_speechItemId, audioStartMs);
         if (_config.TurnDetection is { InterruptResponse: true } && _defaultRun is { } run)
         {
             Cancel(run, "turn_detected");
+            // The client stops playing: no more echo to guard against.
+            _playbackRun = null;
+        }
+    }
+
+    /// <summary>
+    /// Echo guard window on the input audio clock: from the first input append after the default response's first
+    /// audio delta until its audio length (as sent so far) has elapsed, plus EchoHoldOffMs. 0 when nothing plays.
+    /// </summary>
+    private long EchoGuardUntilMs()
+    {
+        if (_defaultRun is { } run)
+        {
+            NotePlayback(run);
+        }
+
+        return _playbackRun is { } playing ? _playbackStartMs + OutputAudioMs(playing) + _options.EchoHoldOffMs : 0;
+    }
+
+    /// <summary>Starts the playback clock of a response's audio the first time it is seen with audio.</summary>
+    private void NotePlayback(ResponseRun run)
+    {
+        if (run != _playbackRun && OutputAudioMs(run) > 0)
+        {
+            // The client queues this audio behind any it is still playing from the previous response.
+            long previousEnd = _playbackRun is { } previous ? _playbackStartMs + OutputAudioMs(previous) : 0;
+            _playbackRun = run;
+            _playbackStartMs = Math.Max(AudioClockMs, previousEnd);
+        }
+    }
+
+    private static long OutputAudioMs(ResponseRun run)
+    {
+        long ms = 0;
+        foreach (ConversationItem item in run.Output)
+        {
+            foreach (ContentPart part in item.Content)
+            {
+                if (part.Kind == ContentKind.OutputAudio)
+                {
+                    ms += part.AudioLength / Math.Max(1, part.AudioBytesPerMs);
+                }
+            }
+        }
+
+        return ms;
+    }
+
+    /// <summary>semantic_vad: adds a live recognition delta of the turn in progress and re-decides its hold-off.</summary>
+    private void OnPartialTranscript(string? delta)
+    {
+        if (_semanticEagerness is null || string.IsNullOrEmpty(delta))
+        {
+            return;
+        }
+
+        // Only the end of the text matters; keep its last 64 characters.
+        ReadOnlySpan<char> text = delta.AsSpan();
+        int keep = Math.Min(_partialTailLength, _partialTail.Length - Math.Min(text.Length, _partialTail.Length));
+        _partialTail.AsSpan(_partialTailLength - keep, keep).CopyTo(_partialTail);
+        text = text[Math.Max(0, text.Length - (_partialTail.Length - keep))..];
+        text.CopyTo(_partialTail.AsSpan(keep));
+        _partialTailLength = keep + text.Length;
+        UpdateSemanticHoldOff();
+    }
+
+    private void UpdateSemanticHoldOff()
+    {
+        if (_turns is not null)
+        {
+            _turns.EndOfTurnSilenceMs = _semanticEagerness is { } eagerness
+                ? SemanticTurnPolicy.HoldOffMs(_partialTail.AsSpan(0, _partialTailLength), eagerness)
+                : -1;
         }
     }
 
@@ -179,6 +268,8 @@ public sealed partial class RealtimeSession
     /// <summary>Arms the idle timeout once a default response is done (playback time of its audio included).</summary>
     private void ArmIdleTimeout(ResponseRun run)
     {
+        // A response that finished between two appends still plays: its echo is guarded from here.
+        NotePlayback(run);
         long playbackMs = 0;
         foreach (ConversationItem item in run.Output)
         {
@@ -323,6 +414,11 @@ public sealed partial class RealtimeSession
 
     private void OnTranscript(in SessionMessage message)
     {
+        if (message.Kind == SessionMessageKind.Transcript && !message.Final && message.ItemId == _liveRecognitionItemId && _speechItemId == message.ItemId)
+        {
+            OnPartialTranscript(message.Text);
+        }
+
         ConversationItem? item = _conversation.Find(message.ItemId!);
         bool final = message.Final || message.Kind == SessionMessageKind.TranscriptFailed;
         if (final && _pendingTranscripts.Remove(message.ItemId!))

@@ -14,4 +14,10 @@ public sealed record RealtimeSessionOptions
 
     /// <summary>Largest audio delta in milliseconds of audio (frames stay far below the 1 MiB client limit).</summary>
     public int MaxAudioDeltaMs { get; init; } = 100;
+
+    /// <summary>
+    /// Echo guard (`Realtime:TurnDetection:EchoHoldOffMs`): after the assistant's audio has played out on the input
+    /// audio clock, speech starts stay guarded against its echo this much longer (room reverb, device latency).
+    /// </summary>
+    public int EchoHoldOffMs { get; init; } = 300;
 }

@@ -12,11 +12,27 @@ namespace Realtime.Engine.TurnDetection;
 /// once probability has stayed below the exit threshold for <c>silence_duration_ms</c>; probabilities between the
 /// two thresholds neither end the pause nor extend it, as in Silero's own iterator. The prefix padding of a new
 /// turn never reaches back before the previous turn's end (or the last clear): that audio was already committed.
+/// <para>
+/// Echo guard: while the assistant's audio may be playing (audio time before <see cref="EchoGuardUntilMs"/>), a
+/// frame counts towards a speech start only when its probability is at least <c>max(threshold, 0.8)</c> AND its
+/// RMS level is at least <see cref="EchoMinRms"/> (-30 dBFS), and such frames must follow each other for
+/// <see cref="EchoMinSpeechMs"/> instead of <see cref="MinSpeechMs"/>. Speaker echo picked up by the microphone
+/// is quieter than a user talking into it; a user who talks over the assistant still barges in, 160 ms later.
+/// </para>
 /// </remarks>
 public sealed class TurnDetector : IDisposable
 {
     /// <summary>Speech must last this long before SpeechStarted; shorter bursts are treated as noise.</summary>
     public const int MinSpeechMs = 90;
+
+    /// <summary>Speech start under the echo guard must last this long.</summary>
+    public const int EchoMinSpeechMs = 250;
+
+    /// <summary>Minimum frame RMS (full scale = 1) of speech under the echo guard: -30 dBFS.</summary>
+    public const float EchoMinRms = 0.0316f;
+
+    /// <summary>Minimum speech probability under the echo guard (or the threshold, if higher).</summary>
+    public const float EchoMinProbability = 0.8f;
 
     private const float Hysteresis = 0.15f;
     private const int SampleRate = 16_000;
@@ -44,6 +60,16 @@ public sealed class TurnDetector : IDisposable
     /// <summary>Current settings; replaced by session.update between appends.</summary>
     public TurnDetectionSettings Settings { get; set; } = new();
 
+    /// <summary>
+    /// Silence that ends a turn, overriding <see cref="TurnDetectionSettings.SilenceDurationMs"/> when zero or more:
+    /// semantic_vad moves it as the partial transcript grows. Checked every frame, so a change applies to the pause
+    /// in progress.
+    /// </summary>
+    public int EndOfTurnSilenceMs { get; set; } = -1;
+
+    /// <summary>Audio time (ms) until which the assistant's own voice may be heard: speech starts need more (see remarks).</summary>
+    public long EchoGuardUntilMs { get; set; }
+
     /// <summary>Milliseconds of audio fed so far (the audio clock).</summary>
     public long AudioMs => SamplesToMs(_samplesFed);
 
@@ -65,10 +91,13 @@ public sealed class TurnDetector : IDisposable
             if (_frameFill == _frame.Length)
             {
                 _frameFill = 0;
-                float probability = _stream.Process(_frame);
                 long frameStart = _processedSamples;
+                // The echo guard needs the frame's level; computed before the detector may touch the buffer.
+                bool guarded = !_inSpeech && SamplesToMs(frameStart) < EchoGuardUntilMs;
+                bool loudEnough = !guarded || Rms(_frame) >= EchoMinRms;
+                float probability = _stream.Process(_frame);
                 _processedSamples += _frame.Length;
-                OnFrame(probability, frameStart, _processedSamples, events);
+                OnFrame(probability, frameStart, _processedSamples, guarded, loudEnough, events);
             }
         }
     }
@@ -92,13 +121,25 @@ public sealed class TurnDetector : IDisposable
         }
     }
 
-    private void OnFrame(float probability, long frameStart, long frameEnd, List<TurnEvent> events)
+    private void OnFrame(float probability, long frameStart, long frameEnd, bool guarded, bool loudEnough, List<TurnEvent> events)
     {
         var settings = Settings;
         float threshold = settings.Threshold;
         float exitThreshold = Math.Max(threshold - Hysteresis, 0.01f);
         if (!_inSpeech)
         {
+            int minSpeechMs = MinSpeechMs;
+            if (guarded)
+            {
+                minSpeechMs = EchoMinSpeechMs;
+                if (probability < Math.Max(threshold, EchoMinProbability) || !loudEnough)
+                {
+                    // Under the guard every frame of the start must pass: echo is quiet, not intermittent.
+                    _candidateStartSample = -1;
+                    return;
+                }
+            }
+
             if (probability >= threshold)
             {
                 if (_candidateStartSample < 0)
@@ -111,7 +152,7 @@ public sealed class TurnDetector : IDisposable
                 _candidateStartSample = -1;
             }
 
-            if (_candidateStartSample >= 0 && SamplesToMs(frameEnd - _candidateStartSample) >= MinSpeechMs)
+            if (_candidateStartSample >= 0 && SamplesToMs(frameEnd - _candidateStartSample) >= minSpeechMs)
             {
                 _inSpeech = true;
                 _silenceStartSample = -1;
@@ -132,7 +173,8 @@ public sealed class TurnDetector : IDisposable
             _silenceStartSample = frameStart;
         }
 
-        if (_silenceStartSample >= 0 && SamplesToMs(frameEnd - _silenceStartSample) >= settings.SilenceDurationMs)
+        int silenceMs = EndOfTurnSilenceMs >= 0 ? EndOfTurnSilenceMs : settings.SilenceDurationMs;
+        if (_silenceStartSample >= 0 && SamplesToMs(frameEnd - _silenceStartSample) >= silenceMs)
         {
             _inSpeech = false;
             _silenceStartSample = -1;
@@ -143,4 +185,15 @@ public sealed class TurnDetector : IDisposable
     }
 
     private static long SamplesToMs(long samples) => samples * 1000 / SampleRate;
+
+    private static float Rms(ReadOnlySpan<float> frame)
+    {
+        float sum = 0;
+        foreach (float sample in frame)
+        {
+            sum += sample * sample;
+        }
+
+        return MathF.Sqrt(sum / frame.Length);
+    }
 }

@@ -78,22 +78,48 @@ public sealed class AllocationGateTests(SileroDetectorFixture fixture) : IClassF
         Assert.True(bytes < 12 * 1024, $"{bytes} bytes per session");
     }
 
-    [Fact]
-    public void TurnDetector_with_Silero_allocates_nothing_per_append()
+    /// <remarks>
+    /// Warm-up feeds the whole fixture twice, so every path (speech start, pause, stop, second turn) has run and every
+    /// method passed the tiering call-count threshold before measuring; the old 1 s warm-up never reached a
+    /// SpeechStopped. Each measured pass is the whole fixture as 156 appends of 40 ms: an allocation per append shows
+    /// up in every pass, while a one-off runtime event on a loaded machine (the one 4,552 B failure in 4 suite runs;
+    /// concurrent GCs and the ORT call were ruled out, tier-up timing was not) cannot recur in each of them. So the
+    /// gate requires a pass of exactly 0 B within five and reports every pass.
+    /// </remarks>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // echo guard on: the frame level is measured too
+    public void TurnDetector_with_Silero_allocates_nothing_per_append(bool echoGuard)
     {
         float[] audio = SileroSpeechDetectorTests.Load16k("two_turns.wav");
-        using var detector = new TurnDetector(fixture.Detector, new TurnDetectionSettings());
+        using var detector = new TurnDetector(fixture.Detector, new TurnDetectionSettings()) { EchoGuardUntilMs = echoGuard ? long.MaxValue : 0 };
         var events = new List<TurnEvent>(16);
-        detector.Process(audio.AsSpan(0, 16_000), events); // warm-up: first inference, JIT
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int offset = 16_000; offset + 640 <= audio.Length; offset += 640)
+        for (int warm = 0; warm < 2; warm++)
         {
-            detector.Process(audio.AsSpan(offset, 640), events); // 40 ms appends, turns included
+            events.Clear();
+            FeedInAppends(detector, audio, events);
+            Assert.Equal(4, events.Count); // two turns (full-level speech passes the guard): every path ran
         }
 
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.NotEmpty(events);
-        Assert.Equal(0, allocated);
+        var passes = new List<long>(5);
+        for (int pass = 0; pass < 5 && (passes.Count == 0 || passes[^1] != 0); pass++)
+        {
+            events.Clear();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            FeedInAppends(detector, audio, events);
+            passes.Add(GC.GetAllocatedBytesForCurrentThread() - before);
+            Assert.Equal(4, events.Count);
+        }
+
+        Assert.True(passes[^1] == 0, $"bytes per pass: {string.Join(", ", passes)}");
+
+        static void FeedInAppends(TurnDetector detector, float[] audio, List<TurnEvent> events)
+        {
+            for (int offset = 0; offset + 640 <= audio.Length; offset += 640)
+            {
+                detector.Process(audio.AsSpan(offset, 640), events); // 40 ms appends, turns included
+            }
+        }
     }
 
     [Fact]
