@@ -25,9 +25,24 @@ public static class EngineServices
             sp.GetRequiredService<BuiltinEngines>().Factories,
             sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<ProfileEngineResolver>();
-        services.AddSingleton(sp => new RealtimeSessionFactory(sp.GetRequiredService<ProfileEngineResolver>()));
+        services.AddSingleton(sp => new RealtimeSessionFactory(sp.GetRequiredService<ProfileEngineResolver>(), ReadSessionOptions(configuration)));
         services.AddSingleton<IRealtimeSessionFactory, EngineSessionFactory>();
         return services;
+    }
+
+    /// <summary>`Realtime:TurnDetection:EchoHoldOffMs`: how long after the assistant's audio has played barge-in stays guarded.</summary>
+    private static RealtimeSessionOptions ReadSessionOptions(IConfiguration configuration)
+    {
+        var options = new RealtimeSessionOptions();
+        string? holdOff = configuration["Realtime:TurnDetection:EchoHoldOffMs"];
+        if (holdOff is null)
+        {
+            return options;
+        }
+
+        return int.TryParse(holdOff, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int ms) && ms <= 10_000
+            ? options with { EchoHoldOffMs = ms }
+            : throw new InvalidOperationException($"Realtime:TurnDetection:EchoHoldOffMs must be a whole number of milliseconds from 0 to 10000, not '{holdOff}'.");
     }
 
     /// <summary>
