@@ -19,12 +19,16 @@ public sealed class BuiltinEngines : IDisposable
     private readonly Dictionary<string, EngineStatus> _status = new(StringComparer.Ordinal);
     private readonly Lock _statusLock = new();
 
-    public BuiltinEngines(string sileroModelPath, ILogger<BuiltinEngines> logger)
+    /// <param name="pocketSphinxDecoders">
+    /// Decoders kept for concurrent speakers: a stream holds one from speech start to its transcript, and decoding
+    /// costs ~0.2–0.3 CPU-seconds per second of speech, so a few per core keeps turns from queueing.
+    /// </param>
+    public BuiltinEngines(string sileroModelPath, int pocketSphinxDecoders, ILogger<BuiltinEngines> logger)
     {
         _logger = logger;
         _sileroModelPath = sileroModelPath;
         _silero = new(CreateSilero);
-        _pocketSphinx = new(() => Track("builtin:pocketsphinx", () => new PocketSphinxRecognizer()));
+        _pocketSphinx = new(() => Track("builtin:pocketsphinx", () => new PocketSphinxRecognizer(new PocketSphinxOptions { DecoderCount = pocketSphinxDecoders })));
         _espeak = new(() => Track("builtin:espeak-ng", () => new EspeakSynthesizer()));
     }
 

@@ -12,6 +12,7 @@ public static class EngineServices
         string contentRoot = AppContext.BaseDirectory;
         services.AddSingleton(sp => new BuiltinEngines(
             configuration["Realtime:Engines:SileroModelPath"] is { Length: > 0 } path ? path : FindSileroModel(contentRoot),
+            ReadCount(configuration, "Realtime:Engines:PocketSphinxDecoders", 4 * Environment.ProcessorCount),
             sp.GetRequiredService<ILogger<BuiltinEngines>>()));
         services.AddSingleton(sp => new BackendRegistry(
             new BackendRegistryOptions
@@ -28,6 +29,14 @@ public static class EngineServices
         services.AddSingleton(sp => new RealtimeSessionFactory(sp.GetRequiredService<ProfileEngineResolver>(), ReadSessionOptions(configuration)));
         services.AddSingleton<IRealtimeSessionFactory, EngineSessionFactory>();
         return services;
+    }
+
+    private static int ReadCount(IConfiguration configuration, string key, int fallback)
+    {
+        string? text = configuration[key];
+        return text is null ? fallback
+            : int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) && n is > 0 and <= 256 ? n
+            : throw new InvalidOperationException($"{key} must be a whole number from 1 to 256, not '{text}'.");
     }
 
     /// <summary>`Realtime:TurnDetection:EchoHoldOffMs`: how long after the assistant's audio has played barge-in stays guarded.</summary>
