@@ -12,7 +12,7 @@ public static class EngineServices
         string contentRoot = AppContext.BaseDirectory;
         services.AddSingleton(sp => new BuiltinEngines(
             configuration["Realtime:Engines:SileroModelPath"] is { Length: > 0 } path ? path : FindSileroModel(contentRoot),
-            ReadCount(configuration, "Realtime:Engines:PocketSphinxDecoders", 4 * Environment.ProcessorCount),
+            ReadCount(configuration, "Realtime:Engines:PocketSphinxDecoders", 2 * Environment.ProcessorCount),
             sp.GetRequiredService<ILogger<BuiltinEngines>>()));
         services.AddSingleton(sp => new BackendRegistry(
             new BackendRegistryOptions
