@@ -18,6 +18,9 @@ internal sealed class BuiltinBackendService(BuiltinEngines engines, ILogger<Buil
 {
     private const int RecognizerRate = 16_000;
 
+    // gRPC creates one service instance per call, so per-call state can live in fields.
+    private double _duration;
+
     private BackendRegistryBuiltins Engines => engines.Factories;
 
     public override Task<Reply> Health(HealthMessage request, ServerCallContext context) =>
@@ -93,8 +96,6 @@ internal sealed class BuiltinBackendService(BuiltinEngines engines, ILogger<Buil
                 : new TranscriptStreamResponse { Delta = update.Text }).ConfigureAwait(false);
         }
     }
-
-    private double _duration;
 
     private async IAsyncEnumerable<TranscriptUpdate> TranscribeAsync(TranscriptRequest request, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
