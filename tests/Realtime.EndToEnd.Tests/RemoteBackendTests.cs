@@ -1,0 +1,190 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Realtime.Engine.Backends.Grpc.Protocol;
+using Realtime.Engine.Tests.Backends;
+
+namespace Realtime.EndToEnd.Tests;
+
+/// <summary>
+/// The gateway with remote backends (issue 6): a plain WebSocket realtime client against the real server whose
+/// profile points at the in-process fake gRPC backend and fake OpenAI-compatible server. Asserts what the fakes
+/// received and the events the client got.
+/// </summary>
+public sealed class RemoteBackendTests(RemoteBackendFixture server) : IClassFixture<RemoteBackendFixture>
+{
+    private const string WeatherTool =
+        """{"type":"function","name":"get_weather","description":"Current weather","parameters":{"type":"object","properties":{"city":{"type":"string"}}}}""";
+
+    private static readonly string[] TextDeltas = ["response.output_text.delta", "response.output_audio_transcript.delta"];
+
+    private FakeBackend Fake => server.Grpc.Backend;
+
+    [Fact]
+    public async Task TextTurnUsesTheFakeLlmAndSpeaksThroughTheFakeTtsAt24kHz()
+    {
+        await using RemoteSocket client = await RemoteSocket.ConnectAsync(server, "remote");
+        await client.SendAsync($$$"""{"type":"session.update","session":{"type":"realtime","instructions":"Be terse. id-text-turn","tools":[{{{WeatherTool}}}]}}""");
+        await client.WaitFor("session.updated");
+
+        JsonElement done = await TurnAsync(client, "hi there, text turn");
+
+        Assert.Equal("completed", Status(done));
+        PredictOptions predict = Fake.Requests.OfType<PredictOptions>().Last(p => p.Messages.Any(m => m.Content == "hi there, text turn"));
+        Assert.True(predict.UseTokenizerTemplate);
+        Assert.Equal(("system", "Be terse. id-text-turn"), (predict.Messages[0].Role, predict.Messages[0].Content));
+        Assert.Equal(("user", "hi there, text turn"), (predict.Messages[^1].Role, predict.Messages[^1].Content));
+        using (JsonDocument tools = JsonDocument.Parse(predict.Tools))
+        {
+            Assert.Equal("get_weather", tools.RootElement[0].GetProperty("function").GetProperty("name").GetString());
+        }
+
+        Assert.Equal("Hello from fake.", Text(client, 0));
+        // The fake says 100 ms per word at 16 kHz; the client gets it at 24 kHz: 3 words -> 7200 samples.
+        int samples = client.Events.Where(e => Type(e) == "response.output_audio.delta")
+            .Sum(e => Convert.FromBase64String(e.GetProperty("delta").GetString()!).Length) / 2;
+        Assert.InRange(samples, 7200 - 48, 7200 + 48);
+        TTSRequest tts = Fake.Requests.OfType<TTSRequest>().Last(t => t.Text.Contains("from fake", StringComparison.Ordinal));
+        Assert.Equal("fake-tts", tts.Model);
+    }
+
+    [Fact]
+    public async Task CancelMidStreamEndsTheResponseAndTheBackendCall()
+    {
+        await using RemoteSocket client = await RemoteSocket.ConnectAsync(server, "remote");
+        int start = client.Count;
+        await SendUserTextAsync(client, "[slow:300] please cancel me");
+        await client.SendAsync("""{"type":"response.create"}""");
+        await client.WaitForAny(start, TextDeltas);
+        await client.SendAsync("""{"type":"response.cancel"}""");
+
+        JsonElement done = await client.WaitFor("response.done", start);
+
+        Assert.Equal("cancelled", Status(done));
+        for (int i = 0; i < 500 && !Fake.Cancelled; i++)
+        {
+            await Task.Delay(10, TestContext.Current.CancellationToken);
+        }
+
+        Assert.True(Fake.Cancelled, "the fake backend never saw its PredictStream cancelled");
+        // Longer than the fake's per-token delay: a delta still in flight would have arrived by now.
+        await Task.Delay(700, TestContext.Current.CancellationToken);
+        List<string> types = [.. client.Events.Skip(start).Select(e => Type(e) ?? "")];
+        int doneAt = types.IndexOf("response.done");
+        Assert.DoesNotContain(types.Skip(doneAt + 1), t => t.Contains("delta", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task FailingBackendFailsTheResponseNamingTheStageAndTheSessionGoesOn()
+    {
+        await using RemoteSocket client = await RemoteSocket.ConnectAsync(server, "remote");
+
+        JsonElement failed = await TurnAsync(client, "[error-mid] break now");
+        JsonElement next = await TurnAsync(client, "and now work");
+
+        Assert.Equal("failed", Status(failed));
+        JsonElement error = failed.GetProperty("response").GetProperty("status_details").GetProperty("error");
+        Assert.Equal("llm_failed", error.GetProperty("code").GetString());
+        Assert.Contains("llm backend failed", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal("completed", Status(next));
+    }
+
+    [Fact]
+    public async Task ToolRoundTrip()
+    {
+        await using RemoteSocket client = await RemoteSocket.ConnectAsync(server, "remote");
+        await client.SendAsync($$$"""{"type":"session.update","session":{"type":"realtime","output_modalities":["text"],"tools":[{{{WeatherTool}}}]}}""");
+        await client.WaitFor("session.updated");
+
+        JsonElement call = await TurnAsync(client, "[tool:get_weather] in Paris");
+        JsonElement item = call.GetProperty("response").GetProperty("output")[0];
+        Assert.Equal(("function_call", "get_weather", "{\"city\":\"Paris\"}", "call_fake_1"),
+            (item.GetProperty("type").GetString(), item.GetProperty("name").GetString(), item.GetProperty("arguments").GetString(), item.GetProperty("call_id").GetString()));
+
+        int start = client.Count;
+        await client.SendAsync("""{"type":"conversation.item.create","item":{"type":"function_call_output","call_id":"call_fake_1","output":"sunny, 21 C"}}""");
+        await client.SendAsync("""{"type":"response.create"}""");
+        JsonElement answer = await client.WaitFor("response.done", start);
+
+        Assert.Equal("completed", Status(answer));
+        Assert.Equal("Tool said: sunny, 21 C", Text(client, start));
+        PredictOptions predict = Fake.Requests.OfType<PredictOptions>().Last(p => p.Messages.Count > 0 && p.Messages[^1].Role == "tool" && p.Messages[^1].Content == "sunny, 21 C");
+        Assert.Equal("call_fake_1", predict.Messages[^1].ToolCallId);
+        Message assistant = predict.Messages[^2];
+        Assert.Equal("assistant", assistant.Role);
+        Assert.Contains("get_weather", assistant.ToolCalls, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TextTurnThroughTheOpenAiHttpBackend()
+    {
+        await using RemoteSocket client = await RemoteSocket.ConnectAsync(server, "remote-http");
+        await client.SendAsync("""{"type":"session.update","session":{"type":"realtime","output_modalities":["text"],"instructions":"id-http-turn"}}""");
+        await client.WaitFor("session.updated");
+
+        JsonElement done = await TurnAsync(client, "hello over http");
+
+        Assert.Equal("completed", Status(done));
+        Assert.Equal("Hello from http.", Text(client, 0));
+        string body = server.OpenAi.ChatBodies.Last(b => b.Contains("hello over http", StringComparison.Ordinal));
+        using JsonDocument request = JsonDocument.Parse(body);
+        Assert.Equal("fake-chat", request.RootElement.GetProperty("model").GetString());
+        JsonElement messages = request.RootElement.GetProperty("messages");
+        Assert.Equal(("system", "id-http-turn"), (messages[0].GetProperty("role").GetString(), messages[0].GetProperty("content").GetString()));
+    }
+
+    /// <summary>
+    /// Gateway overhead per turn with the instant fake: response.create sent -> first text delta received, less
+    /// the fake's own time (it answers from memory: ~0). Prints p50/p99; no assertion on time (shared, loaded machine).
+    /// </summary>
+    [Fact]
+    public async Task GatewayOverheadPerTurnWithInstantFakes()
+    {
+        await using RemoteSocket client = await RemoteSocket.ConnectAsync(server, "remote");
+        await client.SendAsync("""{"type":"session.update","session":{"type":"realtime","output_modalities":["text"]}}""");
+        await client.WaitFor("session.updated");
+        const int warmup = 20;
+        const int turns = 200;
+        var latencies = new List<double>(turns);
+        for (int turn = 0; turn < warmup + turns; turn++)
+        {
+            int start = client.Count;
+            await SendUserTextAsync(client, "ping");
+            await client.WaitFor("conversation.item.added", start);
+            int afterItem = client.Count;
+            long sent = Stopwatch.GetTimestamp();
+            await client.SendAsync("""{"type":"response.create"}""");
+            int delta = await client.WaitForAny(afterItem, TextDeltas);
+            long first = client.Timed[delta].At;
+            await client.WaitFor("response.done", afterItem);
+            if (turn >= warmup)
+            {
+                latencies.Add(Stopwatch.GetElapsedTime(sent, first).TotalMilliseconds);
+            }
+        }
+
+        latencies.Sort();
+        double p50 = latencies[latencies.Count / 2];
+        double p99 = latencies[(int)Math.Ceiling(latencies.Count * 0.99) - 1];
+        TestContext.Current.SendDiagnosticMessage($"gateway overhead, response.create -> first delta, {turns} turns, instant gRPC fake: p50 {p50:F3} ms, p99 {p99:F3} ms, max {latencies[^1]:F3} ms");
+        Console.WriteLine($"GATEWAY OVERHEAD p50={p50:F3}ms p99={p99:F3}ms max={latencies[^1]:F3}ms n={turns}");
+        Assert.Equal(turns, latencies.Count);
+    }
+
+    private static async Task SendUserTextAsync(RemoteSocket client, string text) =>
+        await client.SendAsync($$$"""{"type":"conversation.item.create","item":{"type":"message","role":"user","content":[{"type":"input_text","text":"{{{JsonEncodedText.Encode(text)}}}"}]}}""");
+
+    private static async Task<JsonElement> TurnAsync(RemoteSocket client, string text)
+    {
+        int start = client.Count;
+        await SendUserTextAsync(client, text);
+        await client.SendAsync("""{"type":"response.create"}""");
+        return await client.WaitFor("response.done", start);
+    }
+
+    private static string Text(RemoteSocket client, int from) =>
+        string.Concat(client.Events.Skip(from).Where(e => TextDeltas.Contains(Type(e))).Select(e => e.GetProperty("delta").GetString()));
+
+    private static string? Type(JsonElement e) => e.GetProperty("type").GetString();
+
+    private static string? Status(JsonElement done) => done.GetProperty("response").GetProperty("status").GetString();
+}
