@@ -166,7 +166,7 @@ public sealed class RemoteBackendTests(RemoteBackendFixture server) : IClassFixt
         double p50 = latencies[latencies.Count / 2];
         double p99 = latencies[(int)Math.Ceiling(latencies.Count * 0.99) - 1];
         TestContext.Current.SendDiagnosticMessage($"gateway overhead, response.create -> first delta, {turns} turns, instant gRPC fake: p50 {p50:F3} ms, p99 {p99:F3} ms, max {latencies[^1]:F3} ms");
-        Console.WriteLine($"GATEWAY OVERHEAD p50={p50:F3}ms p99={p99:F3}ms max={latencies[^1]:F3}ms n={turns}");
+        Console.Error.WriteLine($"GATEWAY OVERHEAD p50={p50:F3}ms p99={p99:F3}ms max={latencies[^1]:F3}ms n={turns}");
         Assert.Equal(turns, latencies.Count);
     }
 
