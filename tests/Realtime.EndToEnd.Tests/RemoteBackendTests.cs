@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Realtime.Engine.Backends.Grpc.Protocol;
 using Realtime.Engine.Tests.Backends;
 
@@ -130,6 +131,36 @@ public sealed class RemoteBackendTests(RemoteBackendFixture server) : IClassFixt
         Assert.Equal("fake-chat", request.RootElement.GetProperty("model").GetString());
         JsonElement messages = request.RootElement.GetProperty("messages");
         Assert.Equal(("system", "id-http-turn"), (messages[0].GetProperty("role").GetString(), messages[0].GetProperty("content").GetString()));
+    }
+
+    [Fact]
+    public async Task SpokenTurnIsTranscribedByTheFakeFromA16kHzWavInTheSharedDirectory()
+    {
+        await using RemoteSocket client = await RemoteSocket.ConnectAsync(server, "remote");
+        await client.SendAsync("""{"type":"session.update","session":{"type":"realtime","output_modalities":["text"],"audio":{"input":{"format":{"type":"audio/pcm"},"transcription":{"model":"whisper-1"},"turn_detection":{"type":"server_vad"}}}}}""");
+        await client.WaitFor("session.updated");
+        int before = Fake.TranscribedFiles.Count;
+
+        // Faster than real time on purpose: turn detection runs on audio time.
+        byte[] audio = [.. Fixture.Pcm24k("weather_question.wav"), .. new byte[24 * 2 * 800]];
+        for (int offset = 0; offset < audio.Length; offset += 4800)
+        {
+            byte[] chunk = audio[offset..Math.Min(offset + 4800, audio.Length)];
+            await client.SendAsync($$"""{"type":"input_audio_buffer.append","audio":"{{Convert.ToBase64String(chunk)}}"}""");
+        }
+
+        JsonElement transcript = await client.WaitFor("conversation.item.input_audio_transcription.completed", timeoutMs: 30_000);
+        JsonElement done = await client.WaitFor("response.done", timeoutMs: 30_000);
+
+        Match heard = Regex.Match(transcript.GetProperty("transcript").GetString()!, @"^transcript of (\d+) ms$");
+        Assert.True(heard.Success, transcript.GetProperty("transcript").GetString());
+        // The committed turn: the sentence (0.5 s..2.6 s) with prefix padding and the closing silence.
+        Assert.InRange(int.Parse(heard.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), 1800, 3700);
+        var file = Fake.TranscribedFiles.Skip(before).Single();
+        Assert.Equal((true, 16_000, 1, 16), (file.Existed, file.Rate, file.Channels, file.Bits));
+        Assert.False(File.Exists(file.Path), "the turn's WAV is deleted after the call");
+        Assert.Equal("completed", Status(done));
+        Assert.Equal("Hello from fake.", Text(client, 0));
     }
 
     /// <summary>
