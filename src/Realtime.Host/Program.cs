@@ -1,3 +1,11 @@
 using Realtime.Host;
+using Realtime.Host.BackendMode;
 
-RealtimeServer.Build(args).Run();
+if (BackendModeServer.IsRequested(args))
+{
+    BackendModeServer.Build(args[1..]).Run();
+}
+else
+{
+    RealtimeServer.Build(args).Run();
+}
