@@ -1,6 +1,8 @@
 using System.IO.Pipelines;
 using Microsoft.Extensions.Options;
 using Realtime.Engine.Sessions;
+using Realtime.Host.Observability;
+using Realtime.Host.Operations;
 using Realtime.Host.Options;
 using Realtime.Wire.Connections;
 using Realtime.Wire.Http;
@@ -14,7 +16,7 @@ namespace Realtime.Host.Connections;
 internal sealed class RealtimeConnectionRunner(
     IRealtimeSessionFactory sessions,
     IOptions<RealtimeServerOptions> options,
-    IHostApplicationLifetime lifetime,
+    SessionRegistry registry,
     ILogger<RealtimeConnectionRunner> logger)
 {
     private readonly ApiKeySet _keys = new(options.Value.ApiKeys);
@@ -29,15 +31,36 @@ internal sealed class RealtimeConnectionRunner(
 
     public int MaxHandshakeHeaderBytes => options.Value.Limits.MaxHandshakeHeaderBytes;
 
-    public HandshakeDecision Decide(UpgradeRequest request) => Handshake.Decide(request, _keys);
+    /// <summary>The handshake's answer; an accepted upgrade is refused (503/429) when draining or over a session limit.</summary>
+    public HandshakeDecision Decide(UpgradeRequest request)
+    {
+        HandshakeDecision decision = Handshake.Decide(request, _keys);
+        return decision is { IsUpgrade: true, Auth: AuthOutcome.Accepted } ? registry.Refusal(decision.PresentedKey) ?? decision : decision;
+    }
 
     /// <summary>Runs the WebSocket after the 101 response has been written.</summary>
     public async Task RunAsync(HandshakeDecision decision, PipeReader input, PipeWriter output, string connectionId)
     {
         var connection = new WebSocketConnection(input, output, _connectionOptions);
-        IWebSocketSession session = decision.Auth == AuthOutcome.Accepted
-            ? sessions.Create(new RealtimeConnectionInfo(decision.Dialect, decision.Model, decision.TranscriptionIntent), connection)
-            : new AuthFailureSession(connection, decision.Auth, decision.PresentedKey);
+        IWebSocketSession session;
+        if (decision.Auth == AuthOutcome.Accepted)
+        {
+            var metered = new MeteredOutput(connection);
+            OpenSession? admission = registry.TryOpen(decision.PresentedKey, metered);
+            session = admission is null
+                ? new RejectedSession(connection, null, "The server cannot take this session now (shutting down or at its session limit).", 1013)
+                : new GuardedSession(
+                    sessions.Create(new RealtimeConnectionInfo(decision.Dialect, decision.Model, decision.TranscriptionIntent), metered),
+                    metered,
+                    registry,
+                    admission,
+                    options.Value.Limits.MaxEventsPerSecond);
+        }
+        else
+        {
+            session = new AuthFailureSession(connection, decision.Auth, decision.PresentedKey);
+        }
+
         if (decision.Auth != AuthOutcome.Accepted)
         {
             logger.LogInformation("Connection {ConnectionId}: rejected, API key {Outcome}", connectionId, decision.Auth);
@@ -45,7 +68,8 @@ internal sealed class RealtimeConnectionRunner(
 
         try
         {
-            await connection.RunAsync(session, lifetime.ApplicationStopping).ConfigureAwait(false);
+            // Shutdown is the registry's to handle: sessions close after their current response, not mid-sentence.
+            await connection.RunAsync(session).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
