@@ -35,7 +35,7 @@ internal sealed class RealtimeConnectionRunner(
     public HandshakeDecision Decide(UpgradeRequest request)
     {
         HandshakeDecision decision = Handshake.Decide(request, _keys);
-        return decision is { IsUpgrade: true, Auth: AuthOutcome.Accepted } ? registry.Refusal(decision.PresentedKey) ?? decision : decision;
+        return decision is { IsUpgrade: true, Auth: AuthOutcome.Accepted } ? registry.Refusal(decision.AcceptedKey) ?? decision : decision;
     }
 
     /// <summary>Runs the WebSocket after the 101 response has been written.</summary>
@@ -46,7 +46,7 @@ internal sealed class RealtimeConnectionRunner(
         if (decision.Auth == AuthOutcome.Accepted)
         {
             var metered = new MeteredOutput(connection);
-            OpenSession? admission = registry.TryOpen(decision.PresentedKey, metered);
+            OpenSession? admission = registry.TryOpen(decision.AcceptedKey, metered);
             session = admission is null
                 ? new RejectedSession(connection, null, "The server cannot take this session now (shutting down or at its session limit).", 1013)
                 : new GuardedSession(

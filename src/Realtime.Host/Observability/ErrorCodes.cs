@@ -8,11 +8,12 @@ internal static class ErrorCodes
 {
     private static readonly string[] Known =
     [
-        "invalid_json", "invalid_value", "invalid_event", "unknown_parameter", "missing_required_parameter",
+        "invalid_json", "invalid_value", "invalid_event", "invalid_request", "unknown_parameter", "missing_required_parameter",
         "invalid_type", "input_audio_buffer_commit_empty", "conversation_already_has_active_response",
-        "response_cancel_not_active", "item_not_found", "item_truncate_invalid_content_index",
-        "invalid_api_key", "model_not_found", "rate_limit_exceeded", "server_error", "session_expired",
-        "decimal_below_min_value", "integer_above_max_value", "string_above_max_length",
+        "response_cancel_not_active", "item_retrieve_invalid_item_id", "item_delete_invalid_item_id",
+        "item_truncate_invalid_item_id", "item_truncate_invalid_content_index", "cannot_update_voice",
+        "invalid_api_key", "model_not_found", "rate_limit_exceeded", "server_error", "session_expired", "transcription_failed",
+        "decimal_above_max_value", "decimal_below_min_value", "integer_above_max_value", "integer_below_min_value",
     ];
 
     private static readonly byte[][] KnownUtf8 = Array.ConvertAll(Known, Encoding.UTF8.GetBytes);

@@ -117,6 +117,7 @@ public static class Handshake
             TranscriptionIntent = request.GetQueryParameter("intent") == "transcription",
             Auth = auth,
             PresentedKey = auth == AuthOutcome.Invalid ? presentedKey : null,
+            AcceptedKey = auth == AuthOutcome.Accepted && !keys.IsOpen ? presentedKey : null,
         };
     }
 
