@@ -14,16 +14,19 @@ internal sealed class SessionRegistry
     private readonly Lock _gate = new();
     private readonly HashSet<OpenSession> _open = [];
     private readonly Dictionary<string, int> _perKey = new(StringComparer.Ordinal);
-    private readonly RealtimeLimitsOptions _limits;
+    private readonly IOptions<RealtimeServerOptions> _options;
     private readonly ILogger<SessionRegistry> _logger;
     private volatile bool _draining;
 
     public SessionRegistry(IOptions<RealtimeServerOptions> options, IHostApplicationLifetime lifetime, ILogger<SessionRegistry> logger)
     {
-        _limits = options.Value.Limits;
+        // Options are read on use: Build must not validate them (startup does, with one clear message).
+        _options = options;
         _logger = logger;
         lifetime.ApplicationStopping.Register(static state => ((SessionRegistry)state!).BeginDrain(), this);
     }
+
+    private RealtimeLimitsOptions Limits => _options.Value.Limits;
 
     /// <summary>True once shutdown began: not ready, no new sessions.</summary>
     public bool IsDraining => _draining;
@@ -111,7 +114,7 @@ internal sealed class SessionRegistry
             open = [.. _open];
         }
 
-        _logger.LogInformation("Draining: {Count} open sessions close after their current response (grace {Grace} s)", open.Length, _limits.DrainGracePeriodSeconds);
+        _logger.LogInformation("Draining: {Count} open sessions close after their current response (grace {Grace} s)", open.Length, Limits.DrainGracePeriodSeconds);
         foreach (OpenSession session in open)
         {
             session.Drain();
@@ -122,7 +125,7 @@ internal sealed class SessionRegistry
 
     private async Task CloseAfterGraceAsync()
     {
-        await Task.Delay(TimeSpan.FromSeconds(_limits.DrainGracePeriodSeconds)).ConfigureAwait(false);
+        await Task.Delay(TimeSpan.FromSeconds(Limits.DrainGracePeriodSeconds)).ConfigureAwait(false);
         OpenSession[] open;
         lock (_gate)
         {
@@ -155,12 +158,12 @@ internal sealed class SessionRegistry
             return "draining";
         }
 
-        if (_limits.MaxConcurrentSessions > 0 && _open.Count >= _limits.MaxConcurrentSessions)
+        if (Limits.MaxConcurrentSessions > 0 && _open.Count >= Limits.MaxConcurrentSessions)
         {
             return "process_limit";
         }
 
-        if (apiKey is not null && _limits.MaxSessionsPerApiKey > 0 && _perKey.GetValueOrDefault(apiKey) >= _limits.MaxSessionsPerApiKey)
+        if (apiKey is not null && Limits.MaxSessionsPerApiKey > 0 && _perKey.GetValueOrDefault(apiKey) >= Limits.MaxSessionsPerApiKey)
         {
             return "per_key_limit";
         }
