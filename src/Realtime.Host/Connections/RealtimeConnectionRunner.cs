@@ -70,6 +70,11 @@ internal sealed class RealtimeConnectionRunner(
         {
             // Shutdown is the registry's to handle: sessions close after their current response, not mid-sentence.
             await connection.RunAsync(session).ConfigureAwait(false);
+            if (connection.Outcome is { Status: Realtime.Wire.Frames.CloseStatus.PolicyViolation, InitiatedByPeer: false } outcome)
+            {
+                // Backlog (client not reading) or event flood: worth an operator's attention, unlike ordinary closes.
+                logger.LogWarning("Connection {ConnectionId}: closed with 1008 ({Reason})", connectionId, outcome.Description);
+            }
         }
         catch (Exception ex)
         {
