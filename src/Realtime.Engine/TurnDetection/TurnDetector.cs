@@ -66,6 +66,7 @@ public sealed class TurnDetector : IDisposable
             {
                 _frameFill = 0;
                 float probability = _stream.Process(_frame);
+                Observability.EngineMetrics.VadFrame();
                 long frameStart = _processedSamples;
                 _processedSamples += _frame.Length;
                 OnFrame(probability, frameStart, _processedSamples, events);

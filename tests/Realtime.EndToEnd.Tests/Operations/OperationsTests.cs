@@ -49,6 +49,13 @@ public sealed class OperationsTests
             Assert.InRange(sum, 0.0, 30.0);
         }
 
+        // About 4 s of audio in 32 ms Silero frames.
+        Assert.True(Value(metrics, "realtime_vad_frames_total", "") >= 100, metrics);
+        foreach (string stage in new[] { "llm", "tts", "transcription" })
+        {
+            Assert.True(Value(metrics, "realtime_backend_duration_seconds_count", $"stage=\"{stage}\"") >= 1, stage + "\n" + metrics);
+        }
+
         Assert.DoesNotContain(OpsServer.KeyA, metrics, StringComparison.Ordinal);
     }
 
