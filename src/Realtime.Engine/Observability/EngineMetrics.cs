@@ -14,7 +14,10 @@ public static class EngineMetrics
 
     private static readonly Meter Meter = new(MeterName);
 
-    private static readonly Counter<long> VadFramesCounter = Meter.CreateCounter<long>("realtime.vad.frames", "{frame}", "Audio frames scored by voice activity detection.");
+    // Per-frame work only bumps a number; the exporter reads it when it scrapes, so listeners cost the audio path nothing.
+    private static long _vadFrames;
+
+    private static readonly ObservableCounter<long> VadFramesCounter = Meter.CreateObservableCounter("realtime.vad.frames", () => Interlocked.Read(ref _vadFrames), "{frame}", "Audio frames scored by voice activity detection.");
 
     private static readonly Counter<long> BackendFailures = Meter.CreateCounter<long>("realtime.backend.failures", "{call}", "Backend calls that failed, by stage (llm, tts, transcription).");
 
@@ -25,7 +28,7 @@ public static class EngineMetrics
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] });
 
     /// <summary>One VAD frame scored (called per frame on the audio path; allocation-free).</summary>
-    public static void VadFrame() => VadFramesCounter.Add(1);
+    public static void VadFrame() => Interlocked.Increment(ref _vadFrames);
 
     /// <summary>A backend call of <paramref name="stage"/> failed.</summary>
     public static void BackendFailed(string stage) => BackendFailures.Add(1, new KeyValuePair<string, object?>("stage", stage));
