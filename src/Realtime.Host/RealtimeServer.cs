@@ -1,7 +1,10 @@
 using Microsoft.Extensions.Options;
 using Realtime.Host.Connections;
 using Realtime.Host.Engines;
+using Realtime.Host.Observability;
+using Realtime.Host.Operations;
 using Realtime.Host.Options;
+using OpenTelemetry.Metrics;
 using Realtime.Host.Startup;
 
 namespace Realtime.Host;
@@ -21,6 +24,8 @@ public static class RealtimeServer
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ClientSecrets.ClientSecretStore>();
         builder.Services.AddSingleton<RealtimeConnectionRunner>();
+        builder.Services.AddSingleton<SessionRegistry>();
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(RealtimeMetrics.MeterName).AddPrometheusExporter());
         // Endpoints are bound in code from the standard `urls` setting: TLS first, then the realtime middleware.
         // (Kestrel logs once that it overrides `urls` with these endpoints; that is expected.)
         builder.WebHost.ConfigureKestrel((context, kestrel) => EndpointBinding.Bind(kestrel, context.Configuration["urls"], context.Configuration));
@@ -29,8 +34,12 @@ public static class RealtimeServer
         WebApplication app = builder.Build();
         // Build the profiles now: a malformed backend fails the start, and built-in engines load before the first session.
         app.Services.GetRequiredService<ProfileEngineResolver>();
+        // Created now so it hears ApplicationStopping even if no session ever opened.
+        app.Services.GetRequiredService<SessionRegistry>();
         app.MapGet("/healthz", Endpoints.HealthEndpoint.HandleAsync);
         ClientSecrets.ClientSecretEndpoints.Map(app);
+        app.MapGet("/readyz", ReadinessEndpoint.HandleAsync);
+        app.MapPrometheusScrapingEndpoint("/metrics");
         app.Map(Realtime.Wire.Http.Handshake.RealtimePath, RealtimeUpgradeEndpoint.HandleAsync);
         return app;
     }

@@ -23,11 +23,20 @@ internal sealed class RealtimeSocket : IAsyncDisposable
         }
     }
 
-    public static async Task<RealtimeSocket> ConnectAsync(ServerFixture server, string query = "model=gpt-realtime")
+    /// <summary>The close status the server sent (after the receive loop ended), or null.</summary>
+    public System.Net.WebSockets.WebSocketCloseStatus? CloseStatus => _socket.CloseStatus;
+
+    /// <summary>Completes when the server's close frame (or a failure) ended the receive loop.</summary>
+    public Task Completion => _receive ?? Task.CompletedTask;
+
+    public static Task<RealtimeSocket> ConnectAsync(ServerFixture server, string query = "model=gpt-realtime") =>
+        ConnectAsync(server.WsBase, ServerFixture.ApiKey, query);
+
+    public static async Task<RealtimeSocket> ConnectAsync(string wsBase, string apiKey, string query = "model=gpt-realtime")
     {
         var socket = new RealtimeSocket();
-        socket._socket.Options.SetRequestHeader("Authorization", "Bearer " + ServerFixture.ApiKey);
-        await socket._socket.ConnectAsync(new Uri($"{server.WsBase}/realtime?{query}"), CancellationToken.None);
+        socket._socket.Options.SetRequestHeader("Authorization", "Bearer " + apiKey);
+        await socket._socket.ConnectAsync(new Uri($"{wsBase}/realtime?{query}"), CancellationToken.None);
         socket._receive = socket.ReceiveLoop();
         await socket.WaitFor("session.created");
         return socket;
@@ -81,6 +90,11 @@ internal sealed class RealtimeSocket : IAsyncDisposable
         if (_socket.State == WebSocketState.Open)
         {
             await _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "OK", CancellationToken.None);
+        }
+        else if (_socket.State == WebSocketState.CloseReceived)
+        {
+            // Answer the server's close so it does not wait out its close timeout.
+            await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "OK", CancellationToken.None);
         }
 
         if (_receive is not null)

@@ -19,6 +19,7 @@ internal static class ResponseProducer
     {
         CancellationToken token = run.Cancellation.Token;
         string stage = "llm";
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         Channel<string>? speech = null;
         Task? synthesis = null;
         if (run.Settings.AudioOutput && tts is not null)
@@ -42,6 +43,7 @@ internal static class ResponseProducer
                 }
             }
 
+            Observability.EngineMetrics.BackendCompleted("llm", started);
             if (speech is not null)
             {
                 if (chunker.Flush() is string rest)
@@ -68,6 +70,7 @@ internal static class ResponseProducer
                 stage = "tts";
             }
 
+            Observability.EngineMetrics.BackendFailed(stage);
             inbox.TryWrite(new SessionMessage(SessionMessageKind.ResponseFailed, Run: run, Error: e, Stage: stage));
         }
     }
@@ -79,6 +82,7 @@ internal static class ResponseProducer
         await foreach (string text in chunks.ReadAllAsync(token).ConfigureAwait(false))
         {
             var request = new SynthesisRequest(text, settings.Voice, null, (float)settings.Speed);
+            long started = System.Diagnostics.Stopwatch.GetTimestamp();
             await foreach (AudioChunk chunk in tts.SynthesizeAsync(request, token).ConfigureAwait(false))
             {
                 ReadOnlySpan<short> samples = chunk.Samples.Span;
@@ -100,6 +104,8 @@ internal static class ResponseProducer
 
                 inbox.TryWrite(new SessionMessage(SessionMessageKind.Audio, buffer, length, run));
             }
+
+            Observability.EngineMetrics.BackendCompleted("tts", started);
         }
 
         if (encoder is not null)

@@ -383,6 +383,7 @@ public sealed partial class RealtimeSession
     /// <summary>Posts the stream's deltas and final text to the inbox; owns and disposes the stream.</summary>
     private async Task ReadTranscriptAsync(ISpeechRecognitionStream stream, string itemId)
     {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             bool final = false;
@@ -395,6 +396,7 @@ public sealed partial class RealtimeSession
                 }
             }
 
+            Observability.EngineMetrics.BackendCompleted("transcription", started);
             if (!final)
             {
                 // A response may be waiting for this text: never leave it waiting.
@@ -408,6 +410,7 @@ public sealed partial class RealtimeSession
         }
         catch (Exception e)
         {
+            Observability.EngineMetrics.BackendFailed("transcription");
             _inbox.Writer.TryWrite(new SessionMessage(SessionMessageKind.TranscriptFailed, ItemId: itemId, Error: e));
         }
     }

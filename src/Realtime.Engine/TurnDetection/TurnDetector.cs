@@ -96,6 +96,7 @@ public sealed class TurnDetector : IDisposable
                 bool guarded = !_inSpeech && SamplesToMs(frameStart) < EchoGuardUntilMs;
                 bool loudEnough = !guarded || Rms(_frame) >= EchoMinRms;
                 float probability = _stream.Process(_frame);
+                Observability.EngineMetrics.VadFrame();
                 _processedSamples += _frame.Length;
                 OnFrame(probability, frameStart, _processedSamples, guarded, loudEnough, events);
             }

@@ -2,6 +2,8 @@ using System.IO.Pipelines;
 using Microsoft.Extensions.Options;
 using Realtime.Engine.Sessions;
 using Realtime.Host.ClientSecrets;
+using Realtime.Host.Observability;
+using Realtime.Host.Operations;
 using Realtime.Host.Options;
 using Realtime.Wire.Connections;
 using Realtime.Wire.Http;
@@ -16,7 +18,7 @@ internal sealed class RealtimeConnectionRunner(
     IRealtimeSessionFactory sessions,
     ClientSecretStore clientSecrets,
     IOptions<RealtimeServerOptions> options,
-    IHostApplicationLifetime lifetime,
+    SessionRegistry registry,
     ILogger<RealtimeConnectionRunner> logger)
 {
     private readonly ApiKeySet _keys = new(options.Value.ApiKeys);
@@ -31,7 +33,12 @@ internal sealed class RealtimeConnectionRunner(
 
     public int MaxHandshakeHeaderBytes => options.Value.Limits.MaxHandshakeHeaderBytes;
 
-    public HandshakeDecision Decide(UpgradeRequest request) => Handshake.Decide(request, _keys);
+    /// <summary>The handshake's answer; an accepted upgrade is refused (503/429) when draining or over a session limit.</summary>
+    public HandshakeDecision Decide(UpgradeRequest request)
+    {
+        HandshakeDecision decision = Handshake.Decide(request, _keys);
+        return decision is { IsUpgrade: true, Auth: AuthOutcome.Accepted } ? registry.Refusal(decision.AcceptedKey) ?? decision : decision;
+    }
 
     /// <summary>Runs the WebSocket after the 101 response has been written.</summary>
     public async Task RunAsync(HandshakeDecision decision, PipeReader input, PipeWriter output, string connectionId)
@@ -39,16 +46,29 @@ internal sealed class RealtimeConnectionRunner(
         var connection = new WebSocketConnection(input, output, _connectionOptions);
         var info = new RealtimeConnectionInfo(decision.Dialect, decision.Model, decision.TranscriptionIntent);
         AuthOutcome auth = decision.Auth;
+        string? admittedKey = decision.AcceptedKey;
         if (clientSecrets.TryRedeem(decision.PresentedKey, out MintedSecret secret))
         {
             // An ephemeral key minted here: it stands in for a real key and starts the session with its configuration.
             auth = AuthOutcome.Accepted;
+            admittedKey = secret.Value;
             info = info with { InitialSession = secret.Dialect == decision.Dialect ? secret.Session : null };
         }
 
-        IWebSocketSession session = auth == AuthOutcome.Accepted
-            ? sessions.Create(info, connection)
-            : AuthFailureSession.Create(connection, auth, decision.PresentedKey);
+        IWebSocketSession session;
+        if (auth == AuthOutcome.Accepted)
+        {
+            var metered = new MeteredOutput(connection);
+            OpenSession? admission = registry.TryOpen(admittedKey, metered);
+            session = admission is null
+                ? new RejectedSession(connection, null, "The server cannot take this session now (shutting down or at its session limit).", 1013)
+                : new GuardedSession(sessions.Create(info, metered), metered, registry, admission, options.Value.Limits.MaxEventsPerSecond);
+        }
+        else
+        {
+            session = AuthFailureSession.Create(connection, auth, decision.PresentedKey);
+        }
+
         if (auth != AuthOutcome.Accepted)
         {
             logger.LogInformation("Connection {ConnectionId}: rejected, API key {Outcome}", connectionId, auth);
@@ -56,7 +76,13 @@ internal sealed class RealtimeConnectionRunner(
 
         try
         {
-            await connection.RunAsync(session, lifetime.ApplicationStopping).ConfigureAwait(false);
+            // Shutdown is the registry's to handle: sessions close after their current response, not mid-sentence.
+            await connection.RunAsync(session).ConfigureAwait(false);
+            if (connection.Outcome is { Status: Realtime.Wire.Frames.CloseStatus.PolicyViolation, InitiatedByPeer: false } outcome)
+            {
+                // Backlog (client not reading) or event flood: worth an operator's attention, unlike ordinary closes.
+                logger.LogWarning("Connection {ConnectionId}: closed with 1008 ({Reason})", connectionId, outcome.Description);
+            }
         }
         catch (Exception ex)
         {

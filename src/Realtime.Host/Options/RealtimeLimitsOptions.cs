@@ -14,4 +14,20 @@ public sealed class RealtimeLimitsOptions
 
     /// <summary>Queued output per connection beyond which the connection is closed (1008).</summary>
     public long MaxPendingOutputBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>Open sessions per process; further upgrades get HTTP 503 before the 101. 0 = unlimited.</summary>
+    public int MaxConcurrentSessions { get; set; } = 1000;
+
+    /// <summary>Open sessions per API key; further upgrades with that key get HTTP 429. 0 = unlimited.</summary>
+    public int MaxSessionsPerApiKey { get; set; }
+
+    /// <summary>
+    /// Client events per second per session (a bucket of this many, refilled continuously); 0 = unlimited. An event
+    /// over the limit is dropped with an `error` (rate_limit_error / rate_limit_exceeded); when the client keeps
+    /// flooding until as many more have been dropped in a row, the session is closed with 1008.
+    /// </summary>
+    public int MaxEventsPerSecond { get; set; }
+
+    /// <summary>On shutdown, how long open sessions may finish their current response before they are closed (1001).</summary>
+    public double DrainGracePeriodSeconds { get; set; } = 10;
 }

@@ -7,7 +7,7 @@ internal sealed class RealtimeServerOptionsValidator(IConfiguration configuratio
 {
     private const long RequiredMessageBytes = 21 * 1024 * 1024;
 
-    private static readonly string[] LimitKeys = ["MaxMessageBytes", "MaxHandshakeHeaderBytes", "OutgoingFragmentBytes", "MaxPendingOutputBytes"];
+    private static readonly string[] LimitKeys = ["MaxMessageBytes", "MaxHandshakeHeaderBytes", "OutgoingFragmentBytes", "MaxPendingOutputBytes", "MaxConcurrentSessions", "MaxSessionsPerApiKey", "MaxEventsPerSecond", "DrainGracePeriodSeconds"];
     private static readonly string[] WebSocketKeys = ["KeepAliveIntervalSeconds", "CloseTimeoutSeconds"];
 
     public ValidateOptionsResult Validate(string? name, RealtimeServerOptions options)
@@ -35,6 +35,16 @@ internal sealed class RealtimeServerOptionsValidator(IConfiguration configuratio
         if (limits.MaxPendingOutputBytes < 64 * 1024)
         {
             failures.Add($"Realtime:Limits:MaxPendingOutputBytes must be at least 65536; got {limits.MaxPendingOutputBytes}.");
+        }
+
+        if (limits.MaxConcurrentSessions < 0 || limits.MaxSessionsPerApiKey < 0 || limits.MaxEventsPerSecond < 0)
+        {
+            failures.Add($"Realtime:Limits:MaxConcurrentSessions, MaxSessionsPerApiKey and MaxEventsPerSecond must be 0 (unlimited) or positive; got {limits.MaxConcurrentSessions}, {limits.MaxSessionsPerApiKey}, {limits.MaxEventsPerSecond}.");
+        }
+
+        if (limits.DrainGracePeriodSeconds is < 0 or > 3600 || double.IsNaN(limits.DrainGracePeriodSeconds))
+        {
+            failures.Add($"Realtime:Limits:DrainGracePeriodSeconds must be between 0 and 3600; got {limits.DrainGracePeriodSeconds}.");
         }
 
         RealtimeWebSocketOptions socket = options.WebSocket;

@@ -117,6 +117,7 @@ public static class Handshake
             TranscriptionIntent = request.GetQueryParameter("intent") == "transcription",
             Auth = auth,
             PresentedKey = presentedKey,
+            AcceptedKey = auth == AuthOutcome.Accepted && !keys.IsOpen ? presentedKey : null,
         };
     }
 
@@ -179,7 +180,9 @@ public static class Handshake
         404 => "Not Found",
         405 => "Method Not Allowed",
         426 => "Upgrade Required",
+        429 => "Too Many Requests",
         431 => "Request Header Fields Too Large",
+        503 => "Service Unavailable",
         _ => "Error",
     };
 

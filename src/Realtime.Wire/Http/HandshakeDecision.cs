@@ -35,6 +35,9 @@ public sealed class HandshakeDecision
     /// <summary>The key the client presented, or null: for a masked error message, or to redeem an ephemeral client secret. Never logged.</summary>
     public string? PresentedKey { get; init; }
 
+    /// <summary>The configured key the client authenticated with (for per-key limits; never logged), or null when authentication is off.</summary>
+    public string? AcceptedKey { get; init; }
+
     /// <summary>Whether the connection should be upgraded.</summary>
     public bool IsUpgrade => StatusCode == 101;
 }

@@ -42,7 +42,7 @@ public sealed class PocketSphinxRecognizerTests : IClassFixture<PocketSphinxReco
 
         // Decoding runs while audio is written: a delta shows up before Complete is called.
         var first = enumerator.MoveNextAsync().AsTask();
-        Assert.True(await first.WaitAsync(TimeSpan.FromSeconds(20), cancellationToken));
+        Assert.True(await first.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken));
         Assert.False(enumerator.Current.IsFinal);
         var deltas = new List<string> { enumerator.Current.Text };
 

@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using Realtime.Wire.Connections;
+
+namespace Realtime.Host.Observability;
+
+/// <summary>
+/// Wraps a connection's output for the session: counts every server event by type, its bytes and error codes, and
+/// times the pipeline stages from the event stream as the client sees it. Also tells the drain whether a response
+/// is in flight, so a draining server closes only between responses.
+/// </summary>
+internal sealed class MeteredOutput(IMessageOutput inner) : IMessageOutput
+{
+    private readonly Lock _gate = new();
+    private long _speechStoppedAt;
+    private long _responseRequestedAt;
+    private bool _transcriptSeen;
+    private bool _textSeen;
+    private bool _audioSeen;
+    private int _responsesInFlight;
+
+    /// <summary>Raised (outside any lock) after a `response.done` leaves no response in flight.</summary>
+    public event Action? Idle;
+
+    /// <summary>True while a `response.created` has not been matched by its `response.done`.</summary>
+    public bool ResponseInFlight => Volatile.Read(ref _responsesInFlight) > 0;
+
+    public long PendingBytes => inner.PendingBytes;
+
+    public bool SendText(ReadOnlySpan<byte> utf8Payload)
+    {
+        string type = EventTypeNames.Of(utf8Payload);
+        RealtimeMetrics.EventsOut.Add(1, new KeyValuePair<string, object?>("type", type));
+        RealtimeMetrics.BytesOut.Add(utf8Payload.Length);
+        if (type == "error")
+        {
+            RealtimeMetrics.Errors.Add(1, new KeyValuePair<string, object?>("code", EventTypeNames.ErrorCodeOf(utf8Payload)));
+        }
+
+        bool idle = Observe(type);
+        bool sent = inner.SendText(utf8Payload);
+        if (idle)
+        {
+            Idle?.Invoke();
+        }
+
+        return sent;
+    }
+
+    public void Close(ushort closeStatus, string reason) => inner.Close(closeStatus, reason);
+
+    /// <summary>The client sent `response.create`: the start of the response-latency stage.</summary>
+    public void ResponseRequested()
+    {
+        lock (_gate)
+        {
+            _responseRequestedAt = Stopwatch.GetTimestamp();
+        }
+    }
+
+    private bool Observe(string type)
+    {
+        long now = Stopwatch.GetTimestamp();
+        lock (_gate)
+        {
+            switch (type)
+            {
+                case "input_audio_buffer.speech_stopped":
+                    _speechStoppedAt = now;
+                    _transcriptSeen = _textSeen = _audioSeen = false;
+                    break;
+                case "conversation.item.input_audio_transcription.completed":
+                    RecordOnce(ref _transcriptSeen, _speechStoppedAt, now, "speech_end_to_transcript");
+                    break;
+                case "response.created":
+                    _responsesInFlight++;
+                    break;
+                case "response.output_text.delta" or "response.output_audio_transcript.delta" or "response.text.delta" or "response.audio_transcript.delta":
+                    if (!_textSeen && _responseRequestedAt != 0)
+                    {
+                        Record(_responseRequestedAt, now, "response_create_to_first_delta");
+                        _responseRequestedAt = 0;
+                    }
+
+                    RecordOnce(ref _textSeen, _speechStoppedAt, now, "speech_end_to_first_text");
+                    break;
+                case "response.output_audio.delta" or "response.audio.delta":
+                    if (_responseRequestedAt != 0)
+                    {
+                        Record(_responseRequestedAt, now, "response_create_to_first_delta");
+                        _responseRequestedAt = 0;
+                    }
+
+                    RecordOnce(ref _audioSeen, _speechStoppedAt, now, "speech_end_to_first_audio");
+                    break;
+                case "response.done":
+                    _responseRequestedAt = 0;
+                    _speechStoppedAt = 0;
+                    if (_responsesInFlight > 0 && --_responsesInFlight == 0)
+                    {
+                        return true;
+                    }
+
+                    break;
+            }
+        }
+
+        return false;
+    }
+
+    private static void RecordOnce(ref bool seen, long from, long now, string stage)
+    {
+        if (!seen && from != 0)
+        {
+            seen = true;
+            Record(from, now, stage);
+        }
+    }
+
+    private static void Record(long from, long now, string stage) =>
+        RealtimeMetrics.StageLatency.Record(Stopwatch.GetElapsedTime(from, now).TotalSeconds, new KeyValuePair<string, object?>("stage", stage));
+}
