@@ -71,9 +71,13 @@ main(async () => {
   assert.deepEqual([errs[2].code, errs[2].event_id], ['response_cancel_not_active', 'evt_cancel']);
   assert.deepEqual([errs[3].code, errs[3].param], ['invalid_value', 'session.audio.output.voice']);
 
-  // A second response.create while one is active.
+  // A second response.create while one is active. The first one speaks a long answer, so it is surely still
+  // running when the second arrives (a short text echo can finish within microseconds).
+  const longText = Array.from({ length: 40 }, (_, i) => `sentence number ${i} is here.`).join(' ');
+  rt.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: longText }] } });
+  await log.waitFor(e => e.type === 'conversation.item.done' && e.item.content?.[0]?.text === longText, 'long item');
   mark = log.events.length;
-  rt.send({ type: 'response.create', event_id: 'evt_first' });
+  rt.send({ type: 'response.create', event_id: 'evt_first', response: { output_modalities: ['audio'] } });
   rt.send({ type: 'response.create', event_id: 'evt_second' });
   const dup = await log.waitFor(e => e.type === 'error' && e.error.event_id === 'evt_second', 'duplicate response error');
   assert.equal(dup.error.code, 'conversation_already_has_active_response');
