@@ -97,6 +97,30 @@ public sealed class VoiceLoopTests(ServerFixture server)
         Assert.All(client.OfType("response.done"), d => Assert.Equal("completed", d.GetProperty("response").GetProperty("status").GetString()));
     }
 
+    [Fact]
+    public async Task LongPassageIsTranscribedWhileSpokenAndAnswered()
+    {
+        await using RealtimeSocket client = await RealtimeSocket.ConnectAsync(server);
+        await ConfigureAsync(client, AudioFormat.Pcm16);
+        await client.AppendAudioAsync(Fixture.Pcm24k("long_passage.wav"), 4800);
+        await client.AppendAudioAsync(Fixture.Silence(AudioFormat.Pcm16, 800), 4800);
+        JsonElement done = await client.WaitFor("response.done", timeoutMs: 60_000);
+        Assert.Equal("completed", done.GetProperty("response").GetProperty("status").GetString());
+
+        // Transcription runs while the user speaks: partial deltas come before the completed transcript of the turn.
+        JsonElement completed = await client.WaitFor("conversation.item.input_audio_transcription.completed", timeoutMs: 60_000);
+        string itemId = completed.GetProperty("item_id").GetString()!;
+        JsonElement[] events = [.. client.Events];
+        int firstDelta = Array.FindIndex(events, e => e.GetProperty("type").GetString() == "conversation.item.input_audio_transcription.delta" && e.GetProperty("item_id").GetString() == itemId);
+        Assert.True(firstDelta >= 0, "no transcription delta for the long turn");
+        Assert.True(firstDelta < Array.FindIndex(events, e => e.GetProperty("type").GetString() == "conversation.item.input_audio_transcription.completed"));
+        Assert.True(completed.GetProperty("transcript").GetString()!.Split(' ').Length > 20, completed.ToString());
+
+        // The echo answer repeats the first turn's words and is spoken at length.
+        int bytes = client.OfType("response.output_audio.delta").Sum(e => Convert.FromBase64String(e.GetProperty("delta").GetString()!).Length);
+        Assert.True(bytes / 48 > 2000, $"{bytes / 48} ms of answer audio");
+    }
+
     [Theory]
     [InlineData("silence_3s.wav")]
     [InlineData("noise_3s.wav")]
