@@ -7,6 +7,7 @@ using Realtime.Wire.Audio;
 namespace Realtime.EndToEnd.Tests.Operations;
 
 /// <summary>Metrics, readiness, limits and drain of the real server over real sockets (each test runs its own server).</summary>
+[Collection(OperationsCollection.Name)]
 public sealed class OperationsTests
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(30) };
@@ -263,4 +264,14 @@ public sealed class OperationsTests
         Assert.True(found, $"no {name} {label} in:\n{metrics}");
         return sum;
     }
+}
+
+/// <summary>
+/// The metrics are process-wide (one static Meter), so these tests run alone, after the parallel ones: another
+/// test's open session would otherwise show in `realtime_sessions_open`.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class OperationsCollection
+{
+    public const string Name = "operations";
 }
