@@ -37,7 +37,31 @@ internal sealed class RealtimeConnectionRunner(
     public HandshakeDecision Decide(UpgradeRequest request)
     {
         HandshakeDecision decision = Handshake.Decide(request, _keys);
+        if (decision.IsUpgrade && !OriginAllowed(request.GetHeader("Origin")))
+        {
+            return new HandshakeDecision { StatusCode = 403, ErrorText = "Origin not allowed." };
+        }
+
         return decision is { IsUpgrade: true, Auth: AuthOutcome.Accepted } ? registry.Refusal(decision.AcceptedKey) ?? decision : decision;
+    }
+
+    private bool OriginAllowed(string? origin)
+    {
+        string[] allowed = options.Value.AllowedOrigins;
+        if (allowed.Length == 0 || origin is null)
+        {
+            return true;
+        }
+
+        foreach (string candidate in allowed)
+        {
+            if (string.Equals(candidate.TrimEnd('/'), origin, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Runs the WebSocket after the 101 response has been written.</summary>

@@ -9,6 +9,13 @@ public sealed class RealtimeServerOptions
     /// <summary>Accepted API keys; empty turns authentication off.</summary>
     public string[] ApiKeys { get; set; } = [];
 
+    /// <summary>
+    /// Browser origins allowed to open sessions (`https://app.example.com`); empty allows any. A request with an
+    /// `Origin` header not in the list gets HTTP 403 before the upgrade. Clients that send no Origin (SDKs, servers)
+    /// are not affected.
+    /// </summary>
+    public string[] AllowedOrigins { get; set; } = [];
+
     /// <summary>Size limits.</summary>
     public RealtimeLimitsOptions Limits { get; set; } = new();
 

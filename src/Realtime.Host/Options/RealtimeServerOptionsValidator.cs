@@ -66,6 +66,16 @@ internal sealed class RealtimeServerOptionsValidator(IConfiguration configuratio
             }
         }
 
+        for (int i = 0; i < options.AllowedOrigins.Length; i++)
+        {
+            string origin = options.AllowedOrigins[i];
+            if (!Uri.TryCreate(origin, UriKind.Absolute, out Uri? parsed) || parsed.Scheme is not ("http" or "https")
+                || parsed.GetLeftPart(UriPartial.Authority) != origin.TrimEnd('/'))
+            {
+                failures.Add($"Realtime:AllowedOrigins:{i} must be an origin like https://app.example.com (scheme, host and optional port only); got '{origin}'.");
+            }
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

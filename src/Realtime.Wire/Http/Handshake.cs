@@ -177,6 +177,7 @@ public static class Handshake
     public static string ReasonPhrase(int status) => status switch
     {
         400 => "Bad Request",
+        403 => "Forbidden",
         404 => "Not Found",
         405 => "Method Not Allowed",
         426 => "Upgrade Required",
