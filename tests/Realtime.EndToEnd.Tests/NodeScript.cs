@@ -6,7 +6,10 @@ namespace Realtime.EndToEnd.Tests;
 /// <summary>Runs one of the Node client scripts in tests/node against the server and returns its exit code and output.</summary>
 internal static class NodeScript
 {
-    public static async Task<(int ExitCode, string Output)> RunAsync(string script, string baseUrl, string apiKey, TimeSpan timeout, params string[] args)
+    public static Task<(int ExitCode, string Output)> RunAsync(string script, string baseUrl, string apiKey, TimeSpan timeout, params string[] args) =>
+        RunAsync(script, baseUrl, apiKey, timeout, new Dictionary<string, string>(), args);
+
+    public static async Task<(int ExitCode, string Output)> RunAsync(string script, string baseUrl, string apiKey, TimeSpan timeout, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("node")
         {
@@ -25,6 +28,10 @@ internal static class NodeScript
         // The test server's certificate is self-signed; the scripts also pass rejectUnauthorized:false.
         start.Environment["NODE_TLS_REJECT_UNAUTHORIZED"] = "0";
         start.Environment["NODE_NO_WARNINGS"] = "1";
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
         using Process process = Process.Start(start) ?? throw new InvalidOperationException("node did not start");
         var output = new StringBuilder();
         Task stdout = Pump(process.StandardOutput, output);
