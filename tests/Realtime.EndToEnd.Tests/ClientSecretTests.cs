@@ -103,17 +103,6 @@ public sealed class ClientSecretTests(ServerFixture server)
         return await http.SendAsync(request, Cancel);
     }
 
-    private static async Task<JsonElement> ReceiveAsync(ClientWebSocket socket)
-    {
-        var buffer = new byte[1 << 16];
-        using var message = new MemoryStream();
-        WebSocketReceiveResult result;
-        do
-        {
-            result = await socket.ReceiveAsync(buffer, Cancel);
-            message.Write(buffer, 0, result.Count);
-        }
-        while (!result.EndOfMessage);
-        return JsonDocument.Parse(message.ToArray()).RootElement.Clone();
-    }
+    private static async Task<JsonElement> ReceiveAsync(ClientWebSocket socket) =>
+        await WebSocketJson.ReceiveAsync(socket, Cancel) ?? throw new InvalidOperationException("the server closed the connection");
 }

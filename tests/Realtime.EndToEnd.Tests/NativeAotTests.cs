@@ -97,19 +97,8 @@ public sealed class NativeAotTests
     private static Task SendAsync(ClientWebSocket socket, string json) =>
         socket.SendAsync(Encoding.UTF8.GetBytes(json), WebSocketMessageType.Text, true, Cancel);
 
-    private static async Task<JsonElement> ReceiveAsync(ClientWebSocket socket)
-    {
-        var buffer = new byte[1 << 16];
-        using var message = new MemoryStream();
-        WebSocketReceiveResult result;
-        do
-        {
-            result = await socket.ReceiveAsync(buffer, Cancel);
-            message.Write(buffer, 0, result.Count);
-        }
-        while (!result.EndOfMessage);
-        return JsonDocument.Parse(message.ToArray()).RootElement.Clone();
-    }
+    private static async Task<JsonElement> ReceiveAsync(ClientWebSocket socket) =>
+        await WebSocketJson.ReceiveAsync(socket, Cancel) ?? throw new InvalidOperationException("the server closed the connection");
 
     private static async Task<(int Code, string Log)> RunAsync(string file, string[] args, TimeSpan timeout)
     {

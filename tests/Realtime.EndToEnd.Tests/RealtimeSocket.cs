@@ -107,26 +107,10 @@ internal sealed class RealtimeSocket : IAsyncDisposable
 
     private async Task ReceiveLoop()
     {
-        var buffer = new byte[1 << 16];
-        var message = new MemoryStream();
         try
         {
-            while (true)
+            while (await WebSocketJson.ReceiveAsync(_socket, CancellationToken.None) is { } parsed)
             {
-                WebSocketReceiveResult result = await _socket.ReceiveAsync(buffer, CancellationToken.None);
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    return;
-                }
-
-                message.Write(buffer, 0, result.Count);
-                if (!result.EndOfMessage)
-                {
-                    continue;
-                }
-
-                JsonElement parsed = JsonDocument.Parse(message.ToArray()).RootElement.Clone();
-                message.SetLength(0);
                 lock (_events)
                 {
                     _events.Add(parsed);
