@@ -147,9 +147,12 @@ public sealed class PocketSphinxRecognizerTests : IClassFixture<PocketSphinxReco
         ];
         var errors = 0;
         var words = 0;
+        // A fresh recognizer with one decoder: pocketsphinx carries its live normalisation from one utterance to the
+        // next, so a decoder shared with other tests gives anything from 78 % to 91 % on the same audio.
+        using var recognizer = new PocketSphinxRecognizer(new PocketSphinxOptions { DecoderCount = 1 });
         foreach (var (fixture, text) in cases)
         {
-            var (_, final) = await TranscribeAsync(_recognizer, fixture, cancellationToken);
+            var (_, final) = await TranscribeAsync(recognizer, fixture, cancellationToken);
             var reference = text.Split(' ');
             var distance = WordDistance(reference, final.Split(' ', StringSplitOptions.RemoveEmptyEntries));
             TestContext.Current.TestOutputHelper?.WriteLine($"{fixture}: \"{final}\" {distance}/{reference.Length}");
