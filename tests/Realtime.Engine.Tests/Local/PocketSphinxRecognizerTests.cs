@@ -20,10 +20,12 @@ public sealed class PocketSphinxRecognizerTests : IClassFixture<PocketSphinxReco
     [Fact]
     public async Task WeatherQuestionIsRecognizedWithItsStableWords()
     {
-        var (_, final) = await TranscribeAsync(_recognizer, "weather_question_16k.wav", TestContext.Current.CancellationToken);
+        // A fresh decoder, so the result does not depend on what a shared one heard before (see the WER test).
+        using var recognizer = new PocketSphinxRecognizer(new PocketSphinxOptions { DecoderCount = 1 });
+        var (_, final) = await TranscribeAsync(recognizer, "weather_question_16k.wav", TestContext.Current.CancellationToken);
 
-        // What the bundled en-us model reliably hears in espeak's voice: "weather" comes out as "whether"
-        // and "in paris today" is lost (measured; see the word error rate test).
+        // What the bundled en-us model hears in espeak's voice from a fresh decoder: "weather" comes out as
+        // "whether" and "in paris today" is lost (measured; see the word error rate test).
         Assert.StartsWith("what is", final, StringComparison.Ordinal);
         Assert.Contains("whether", final, StringComparison.Ordinal);
     }
