@@ -12,7 +12,7 @@ public static class EngineServices
         string contentRoot = AppContext.BaseDirectory;
         services.AddSingleton(sp => new BuiltinEngines(
             configuration["Realtime:Engines:SileroModelPath"] is { Length: > 0 } path ? path : FindSileroModel(contentRoot),
-            ReadCount(configuration, "Realtime:Engines:PocketSphinxDecoders", 2 * Environment.ProcessorCount),
+            ReadInt(configuration, "Realtime:Engines:PocketSphinxDecoders", 2 * Environment.ProcessorCount, 1, 256),
             sp.GetRequiredService<ILogger<BuiltinEngines>>()));
         services.AddSingleton(sp => new BackendRegistry(
             new BackendRegistryOptions
@@ -31,28 +31,20 @@ public static class EngineServices
         return services;
     }
 
-    private static int ReadCount(IConfiguration configuration, string key, int fallback)
+    /// <summary>A whole-number setting in [<paramref name="min"/>, <paramref name="max"/>]; a bad value stops the start naming the key.</summary>
+    private static int ReadInt(IConfiguration configuration, string key, int fallback, int min, int max)
     {
         string? text = configuration[key];
         return text is null ? fallback
-            : int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) && n is > 0 and <= 256 ? n
-            : throw new InvalidOperationException($"{key} must be a whole number from 1 to 256, not '{text}'.");
+            : int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) && n >= min && n <= max ? n
+            : throw new InvalidOperationException($"{key} must be a whole number from {min} to {max}, not '{text}'.");
     }
 
     /// <summary>`Realtime:TurnDetection:EchoHoldOffMs`: how long after the assistant's audio has played barge-in stays guarded.</summary>
-    private static RealtimeSessionOptions ReadSessionOptions(IConfiguration configuration)
+    private static RealtimeSessionOptions ReadSessionOptions(IConfiguration configuration) => new()
     {
-        var options = new RealtimeSessionOptions();
-        string? holdOff = configuration["Realtime:TurnDetection:EchoHoldOffMs"];
-        if (holdOff is null)
-        {
-            return options;
-        }
-
-        return int.TryParse(holdOff, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int ms) && ms <= 10_000
-            ? options with { EchoHoldOffMs = ms }
-            : throw new InvalidOperationException($"Realtime:TurnDetection:EchoHoldOffMs must be a whole number of milliseconds from 0 to 10000, not '{holdOff}'.");
-    }
+        EchoHoldOffMs = ReadInt(configuration, "Realtime:TurnDetection:EchoHoldOffMs", new RealtimeSessionOptions().EchoHoldOffMs, 0, 10_000),
+    };
 
     /// <summary>
     /// The Silero model placed by scripts/setup.sh at &lt;repo&gt;/models; looked up beside the binary first,
