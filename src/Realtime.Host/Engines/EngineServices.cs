@@ -22,6 +22,8 @@ public static class EngineServices
                 SharedDirectory = configuration["Realtime:Backends:SharedDirectory"] is { Length: > 0 } dir
                     ? dir
                     : new BackendRegistryOptions().SharedDirectory,
+                // Deadline of one backend call (a whole LLM stream, one transcription, one synthesis).
+                CallTimeout = TimeSpan.FromSeconds(ReadInt(configuration, "Realtime:Backends:CallTimeoutSeconds", (int)new BackendRegistryOptions().CallTimeout.TotalSeconds, 1, 3600)),
             },
             sp.GetRequiredService<BuiltinEngines>().Factories,
             sp.GetRequiredService<ILoggerFactory>()));

@@ -145,6 +145,29 @@ public sealed partial class FakeBackend(FakeBackendOptions options) : Backend.Ba
             return;
         }
 
+        if (prompt.Contains("[echo]"))
+        {
+            // Says the prompt back at once (its [slow] is for the TTS), so TTS magic strings reach the TTS.
+            await responseStream.WriteAsync(Text(prompt.Replace("[echo]", "", StringComparison.Ordinal).Trim(), 1, promptWords));
+            return;
+        }
+
+        if (prompt.Contains("[badutf8]"))
+        {
+            // Not UTF-8 at all: a lead byte with a bad continuation, a lone 0xFF, and a sequence cut off at the end.
+            await Send(new Reply { Message = ByteString.CopyFrom([.. "bad "u8, 0xC3, 0x28, (byte)' ', 0xFF]), Tokens = 1 });
+            await Send(new Reply { Message = ByteString.CopyFrom([.. " end"u8, 0xE2, 0x82]), Tokens = 2, PromptTokens = promptWords });
+            return;
+        }
+
+        if (BadToolRegex().Match(prompt) is { Success: true } badTool)
+        {
+            // A tool call whose arguments never become valid JSON.
+            await Send(Deltas(new ToolCallDelta { Index = 0, Id = "call_bad_1", Name = badTool.Groups[1].Value }));
+            await Send(new Reply { Tokens = 2, PromptTokens = promptWords, ChatDeltas = { new ChatDelta { ToolCalls = { new ToolCallDelta { Index = 0, Arguments = "{\"city\": \"Par" } } } } });
+            return;
+        }
+
         if (prompt.Contains("[error-first]"))
         {
             await responseStream.WriteAsync(new Reply { Message = ByteString.CopyFromUtf8("fake error") });
@@ -262,7 +285,7 @@ public sealed partial class FakeBackend(FakeBackendOptions options) : Backend.Ba
 
         var duration = samples / (float)rate;
         var text = File.Exists(request.Dst + ".txt") ? File.ReadAllText(request.Dst + ".txt")
-            : silent ? ""
+            : silent || request.Prompt.Contains("[empty]") ? ""
             : request.Prompt.Contains("hello") ? "hello world"
             : $"transcript of {(int)Math.Round(duration * 1000)} ms";
         var result = new TranscriptResult { Text = text, Duration = duration, Language = request.Language.Length > 0 ? request.Language : "en" };
@@ -274,10 +297,19 @@ public sealed partial class FakeBackend(FakeBackendOptions options) : Backend.Ba
         return result;
     }
 
-    public override Task<TranscriptResult> AudioTranscription(TranscriptRequest request, ServerCallContext context)
+    public override async Task<TranscriptResult> AudioTranscription(TranscriptRequest request, ServerCallContext context)
     {
         using var slot = Enter(context, request);
-        return Task.FromResult(Transcribe(request));
+        await SlowTranscriptionAsync(request, context);
+        return Transcribe(request);
+    }
+
+    private async Task SlowTranscriptionAsync(TranscriptRequest request, ServerCallContext context)
+    {
+        if (SlowRegex().Match(request.Prompt) is { Success: true } m)
+        {
+            await DelayAsync(int.Parse(m.Groups[1].Value), context);
+        }
     }
 
     public override async Task AudioTranscriptionStream(TranscriptRequest request, IServerStreamWriter<TranscriptStreamResponse> responseStream, ServerCallContext context)
@@ -288,6 +320,7 @@ public sealed partial class FakeBackend(FakeBackendOptions options) : Backend.Ba
             throw Unimplemented();
         }
 
+        await SlowTranscriptionAsync(request, context);
         var result = Transcribe(request);
         var words = result.Text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         for (var i = 0; i < words.Length; i++)
@@ -384,12 +417,24 @@ public sealed partial class FakeBackend(FakeBackendOptions options) : Backend.Ba
         {
             await responseStream.WriteAsync(new Reply { Audio = ByteString.CopyFrom(WavHeader(rate, uint.MaxValue)) });
         }
+        else if (RateRegex().Match(request.Text) is { Success: true } announced)
+        {
+            // A wrong sample_rate field: announced as given (not a number, zero, absurd), audio still at the real rate.
+            await responseStream.WriteAsync(new Reply { Message = ByteString.CopyFromUtf8($"{{\"sample_rate\":{announced.Groups[1].Value}}}") });
+        }
         else if (request.Voice != "no-header")
         {
             await responseStream.WriteAsync(new Reply { Message = ByteString.CopyFromUtf8($"{{\"sample_rate\":{rate}}}") });
         }
 
         var pcm = Bytes(Speech(request.Text, rate));
+        if (request.Text.Contains("[oddtotal]"))
+        {
+            // Half a sample at the end of the stream.
+            pcm = [.. pcm, 0x7F];
+        }
+
+        var emptyChunks = request.Text.Contains("[emptychunks]");
         var slow = SlowRegex().Match(request.Text) is { Success: true } m ? int.Parse(m.Groups[1].Value) : 0;
         var chunk = rate / 10 * 2;
         if (request.Text.Contains("[oddsplit]"))
@@ -402,6 +447,12 @@ public sealed partial class FakeBackend(FakeBackendOptions options) : Backend.Ba
             if (slow > 0)
             {
                 await DelayAsync(slow, context);
+            }
+
+            if (emptyChunks)
+            {
+                await responseStream.WriteAsync(new Reply());
+                await responseStream.WriteAsync(new Reply { Audio = ByteString.Empty });
             }
 
             await responseStream.WriteAsync(new Reply { Audio = ByteString.CopyFrom(pcm.AsSpan(offset, Math.Min(chunk, pcm.Length - offset))) });
@@ -481,4 +532,10 @@ public sealed partial class FakeBackend(FakeBackendOptions options) : Backend.Ba
 
     [GeneratedRegex(@"\[jsontool:(\w+)\]")]
     private static partial Regex JsonToolRegex();
+
+    [GeneratedRegex(@"\[badtool:(\w+)\]")]
+    private static partial Regex BadToolRegex();
+
+    [GeneratedRegex(@"\[rate:([^\]]*)\]")]
+    private static partial Regex RateRegex();
 }

@@ -13,6 +13,7 @@ namespace Realtime.Engine.Tests.Backends;
 public sealed class FakeBackendHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private bool _stopped;
 
     private FakeBackendHost(WebApplication app, FakeBackend backend, int port)
     {
@@ -27,12 +28,13 @@ public sealed class FakeBackendHost : IAsyncDisposable
 
     public BackendUri Uri => BackendUri.Parse($"grpc://127.0.0.1:{Port}", "test");
 
-    public static async Task<FakeBackendHost> StartAsync(FakeBackendOptions? options = null)
+    /// <summary>Starts a fake on <paramref name="port"/> (0: any free port; a killed fake's port brings "the backend" back).</summary>
+    public static async Task<FakeBackendHost> StartAsync(FakeBackendOptions? options = null, int port = 0)
     {
         var backend = new FakeBackend(options ?? new FakeBackendOptions());
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2));
+        builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, port, l => l.Protocols = HttpProtocols.Http2));
         builder.Services.AddGrpc(o => o.MaxReceiveMessageSize = 50 * 1024 * 1024);
         builder.Services.AddSingleton(backend);
         var app = builder.Build();
@@ -42,8 +44,30 @@ public sealed class FakeBackendHost : IAsyncDisposable
         return new FakeBackendHost(app, backend, new Uri(address).Port);
     }
 
+    /// <summary>
+    /// The backend process dies: the listener closes and every open connection and stream is aborted at once
+    /// (an already-cancelled stop token skips Kestrel's graceful wait for running calls).
+    /// </summary>
+    public async Task KillAsync()
+    {
+        if (_stopped)
+        {
+            return;
+        }
+
+        _stopped = true;
+        await _app.StopAsync(new CancellationToken(canceled: true));
+        await _app.DisposeAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
+        if (_stopped)
+        {
+            return;
+        }
+
+        _stopped = true;
         await _app.StopAsync();
         await _app.DisposeAsync();
     }

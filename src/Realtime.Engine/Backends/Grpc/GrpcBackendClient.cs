@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using global::Grpc.Core;
+using global::Grpc.Core.Interceptors;
 using global::Grpc.Net.Client;
 using global::Grpc.Net.Client.Balancer;
 using global::Grpc.Net.Client.Configuration;
@@ -71,7 +72,7 @@ internal sealed class GrpcBackendClient : IDisposable
         }
 
         _channel = GrpcChannel.ForAddress(uri.Address!, channelOptions);
-        Api = new Backend.BackendClient(_channel);
+        Api = new Backend.BackendClient(_channel.Intercept(new ReadinessInterceptor(this)));
     }
 
     public BackendUri Uri { get; }
@@ -153,6 +154,25 @@ internal sealed class GrpcBackendClient : IDisposable
         }
 
         _logger.LogInformation("Backend {Backend}: model {Model} loaded", Uri, model);
+    }
+
+    /// <summary>
+    /// The backend lost its state (see <see cref="ReadinessInterceptor"/>): every model is loaded again at next use.
+    /// A preparation still running stays in effect for its own callers.
+    /// </summary>
+    public void ForgetReadiness(RpcException cause)
+    {
+        lock (_readyLock)
+        {
+            if (_ready.Count == 0)
+            {
+                return;
+            }
+
+            _ready.Clear();
+        }
+
+        _logger.LogWarning("Backend {Backend}: {Status} ({Detail}); Health and LoadModel run again at next use", Uri, cause.StatusCode, cause.Status.Detail);
     }
 
     internal ModelOptions BuildModelOptions(string model)
