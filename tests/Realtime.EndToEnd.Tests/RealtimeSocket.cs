@@ -89,7 +89,9 @@ internal sealed class RealtimeSocket : IAsyncDisposable
     {
         if (_socket.State == WebSocketState.Open)
         {
-            await _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "OK", CancellationToken.None);
+            // Only the close frame: the receive loop reads the server's answer. CloseAsync would race that pending
+            // receive for it and can throw "closed without completing the close handshake" once the server hangs up.
+            await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "OK", CancellationToken.None);
         }
         else if (_socket.State == WebSocketState.CloseReceived)
         {

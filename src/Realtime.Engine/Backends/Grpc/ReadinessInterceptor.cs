@@ -15,7 +15,7 @@ internal sealed class ReadinessInterceptor(GrpcBackendClient client) : Intercept
         TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncUnaryCallContinuation<TRequest, TResponse> continuation)
     {
         var call = continuation(request, context);
-        if (IsReadinessCall(context.Method))
+        if (IsReadinessCall(context.Method.Name))
         {
             // Health and LoadModel are the readiness check itself; their failures are already not cached.
             return call;
@@ -31,7 +31,7 @@ internal sealed class ReadinessInterceptor(GrpcBackendClient client) : Intercept
         return new AsyncServerStreamingCall<TResponse>(new ObservedReader<TResponse>(call.ResponseStream, this), call.ResponseHeadersAsync, call.GetStatus, call.GetTrailers, call.Dispose);
     }
 
-    private static bool IsReadinessCall(IMethod method) => method.Name is "Health" or "LoadModel";
+    private static bool IsReadinessCall(string methodName) => methodName is "Health" or "LoadModel";
 
     private void Observe(RpcException e)
     {
