@@ -56,6 +56,11 @@ internal sealed class GrpcSpeechSynthesizer : ISpeechSynthesizer
                             throw new InvalidOperationException($"TTS backend {Name} failed: {text}");
                         }
 
+                        if (!PcmStreamDecoder.IsPlausibleSampleRate(rate))
+                        {
+                            throw new InvalidDataException($"TTS backend {Name} announced an unusable sample rate: {text}");
+                        }
+
                         decoder.SampleRate = rate;
                         rateKnown = true;
                     }
@@ -147,9 +152,17 @@ internal sealed class GrpcSpeechSynthesizer : ISpeechSynthesizer
         try
         {
             using var document = JsonDocument.Parse(text);
-            return document.RootElement.ValueKind == JsonValueKind.Object
-                && document.RootElement.TryGetProperty("sample_rate", out var value)
-                && value.TryGetInt32(out rate) && rate > 0;
+            // Any number is the announcement (an unusable one is refused by the caller, 0 when not an Int32);
+            // anything else, a string included, is an error text.
+            if (document.RootElement.ValueKind != JsonValueKind.Object
+                || !document.RootElement.TryGetProperty("sample_rate", out var value)
+                || value.ValueKind != JsonValueKind.Number)
+            {
+                return false;
+            }
+
+            rate = value.TryGetInt32(out var announced) ? announced : 0;
+            return true;
         }
         catch (JsonException)
         {

@@ -22,6 +22,14 @@ internal sealed class PcmStreamDecoder
     private long _dataRemaining = -1;
     private short[] _samples = new short[4096];
 
+    /// <summary>
+    /// Lowest and highest rate accepted from a backend (telephony to studio). Anything else is a broken header or
+    /// field, and resampling from it would need filters and output without bound (1 Hz would be 24,000 samples out per sample in).
+    /// </summary>
+    public const int MinSampleRate = 8_000;
+
+    public const int MaxSampleRate = 192_000;
+
     public PcmStreamDecoder(int defaultSampleRate, bool detectHeader)
     {
         SampleRate = defaultSampleRate;
@@ -153,6 +161,8 @@ internal sealed class PcmStreamDecoder
         return combined;
     }
 
+    public static bool IsPlausibleSampleRate(int rate) => rate is >= MinSampleRate and <= MaxSampleRate;
+
     /// <summary>Returns the offset of the PCM data, or -1 when more header bytes are needed.</summary>
     private int TryParseHeader(ReadOnlySpan<byte> header)
     {
@@ -205,9 +215,9 @@ internal sealed class PcmStreamDecoder
                 var channels = BinaryPrimitives.ReadUInt16LittleEndian(header[(body + 2)..]);
                 var rate = BinaryPrimitives.ReadInt32LittleEndian(header[(body + 4)..]);
                 var bits = BinaryPrimitives.ReadUInt16LittleEndian(header[(body + 14)..]);
-                if (format is not (1 or 0xFFFE) || bits != 16 || channels is 0 or > 8 || rate <= 0)
+                if (format is not (1 or 0xFFFE) || bits != 16 || channels is 0 or > 8 || !IsPlausibleSampleRate(rate))
                 {
-                    throw new InvalidDataException($"Unsupported WAV format {format}, {channels} channels, {bits} bits, {rate} Hz: need 16-bit PCM.");
+                    throw new InvalidDataException($"Unsupported WAV format {format}, {channels} channels, {bits} bits, {rate} Hz: need 16-bit PCM at {MinSampleRate}-{MaxSampleRate} Hz.");
                 }
 
                 _channels = channels;
