@@ -28,6 +28,7 @@ internal sealed class RealtimeConnectionRunner(
         OutgoingFragmentBytes = options.Value.Limits.OutgoingFragmentBytes,
         MaxPendingOutputBytes = options.Value.Limits.MaxPendingOutputBytes,
         KeepAliveInterval = TimeSpan.FromSeconds(options.Value.WebSocket.KeepAliveIntervalSeconds),
+        KeepAliveTimeout = TimeSpan.FromSeconds(options.Value.WebSocket.KeepAliveTimeoutSeconds),
         CloseTimeout = TimeSpan.FromSeconds(options.Value.WebSocket.CloseTimeoutSeconds),
     };
 

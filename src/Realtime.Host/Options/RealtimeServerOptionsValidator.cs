@@ -8,7 +8,7 @@ internal sealed class RealtimeServerOptionsValidator(IConfiguration configuratio
     private const long RequiredMessageBytes = 21 * 1024 * 1024;
 
     private static readonly string[] LimitKeys = ["MaxMessageBytes", "MaxHandshakeHeaderBytes", "OutgoingFragmentBytes", "MaxPendingOutputBytes", "MaxConcurrentSessions", "MaxSessionsPerApiKey", "MaxEventsPerSecond", "DrainGracePeriodSeconds"];
-    private static readonly string[] WebSocketKeys = ["KeepAliveIntervalSeconds", "CloseTimeoutSeconds"];
+    private static readonly string[] WebSocketKeys = ["KeepAliveIntervalSeconds", "KeepAliveTimeoutSeconds", "CloseTimeoutSeconds"];
 
     public ValidateOptionsResult Validate(string? name, RealtimeServerOptions options)
     {
@@ -51,6 +51,11 @@ internal sealed class RealtimeServerOptionsValidator(IConfiguration configuratio
         if (socket.KeepAliveIntervalSeconds is < 0 or > 3600 || double.IsNaN(socket.KeepAliveIntervalSeconds))
         {
             failures.Add($"Realtime:WebSocket:KeepAliveIntervalSeconds must be between 0 (off) and 3600; got {socket.KeepAliveIntervalSeconds}.");
+        }
+
+        if (socket.KeepAliveTimeoutSeconds is < 0 or > 3600 || double.IsNaN(socket.KeepAliveTimeoutSeconds))
+        {
+            failures.Add($"Realtime:WebSocket:KeepAliveTimeoutSeconds must be between 0 (never) and 3600; got {socket.KeepAliveTimeoutSeconds}.");
         }
 
         if (socket.CloseTimeoutSeconds is <= 0 or > 300 || double.IsNaN(socket.CloseTimeoutSeconds))

@@ -37,6 +37,12 @@ public sealed class WebSocketConnection : IMessageOutput
     private string? _sentCloseReason;
     private volatile bool _transportBroken;
     private uint _pingCounter;
+    private long _heardAt;
+
+    // Guarded by _gate: the payload of the latest unanswered client ping (RFC 6455 §5.5.3 lets a flood of pings be
+    // answered by one pong to the most recent), written by the writer loop, so pongs never pile up.
+    private readonly byte[] _pongPayload = new byte[125];
+    private int _pongLength = -1;
 
     /// <summary>Creates a connection over the raw transport of an upgraded request.</summary>
     public WebSocketConnection(PipeReader input, PipeWriter output, WebSocketConnectionOptions options)
@@ -168,6 +174,8 @@ public sealed class WebSocketConnection : IMessageOutput
                 return new CloseReason(0, "connection lost", InitiatedByPeer: true);
             }
 
+            // Anything from the peer shows it is alive (the keepalive loop reads this).
+            Volatile.Write(ref _heardAt, Environment.TickCount64);
             if (result.IsCanceled)
             {
                 // Close timeout or transport failure: the peer never answered our close frame.
@@ -274,6 +282,23 @@ public sealed class WebSocketConnection : IMessageOutput
         Wake();
     }
 
+    /// <summary>Answers a ping; an answer not yet written is replaced by this one (at most one pong is ever queued).</summary>
+    private void QueuePong(ReadOnlySpan<byte> payload)
+    {
+        lock (_gate)
+        {
+            if (_closeQueued)
+            {
+                return;
+            }
+
+            payload.CopyTo(_pongPayload);
+            _pongLength = payload.Length;
+        }
+
+        Wake();
+    }
+
     private void Wake()
     {
         lock (_gate)
@@ -304,6 +329,21 @@ public sealed class WebSocketConnection : IMessageOutput
                 (_queued, _draining) = (_draining, _queued);
                 _wakePending = false;
                 stopping = _writerStopping;
+                if (_pongLength >= 0 && _closeQueued)
+                {
+                    // Nothing may follow our close frame; an unanswered ping then goes unanswered.
+                    _pongLength = -1;
+                }
+                else if (_pongLength >= 0)
+                {
+                    // Between whole frames: control frames may go anywhere between data frames.
+                    Span<byte> span = _draining.GetSpan(2 + _pongLength);
+                    int header = FrameWriter.WriteHeader(span, FrameOpcode.Pong, fin: true, _pongLength);
+                    _pongPayload.AsSpan(0, _pongLength).CopyTo(span[header..]);
+                    _draining.Advance(header + _pongLength);
+                    Interlocked.Add(ref _pendingBytes, header + _pongLength);
+                    _pongLength = -1;
+                }
             }
 
             int length = _draining.WrittenCount;
@@ -348,11 +388,31 @@ public sealed class WebSocketConnection : IMessageOutput
     private async Task KeepAliveLoopAsync()
     {
         using var timer = new PeriodicTimer(_options.KeepAliveInterval);
+        long timeoutMs = (long)_options.KeepAliveTimeout.TotalMilliseconds;
+        long unansweredSince = 0;
         try
         {
             while (await timer.WaitForNextTickAsync(_closeTimeout.Token).ConfigureAwait(false))
             {
+                long now = Environment.TickCount64;
+                if (unansweredSince != 0 && Volatile.Read(ref _heardAt) >= unansweredSince)
+                {
+                    unansweredSince = 0;
+                }
+
+                if (unansweredSince != 0 && timeoutMs > 0 && now - unansweredSince >= timeoutMs)
+                {
+                    // Half-open TCP (the peer vanished without a FIN) or a peer that stopped answering: without this
+                    // the connection and its session would live until the OS gives up on the socket, if ever.
+                    Close(CloseStatus.InternalError, "keepalive ping timeout");
+                    return;
+                }
+
                 SendPing();
+                if (unansweredSince == 0)
+                {
+                    unansweredSince = now;
+                }
             }
         }
         catch (OperationCanceledException)
@@ -389,7 +449,7 @@ public sealed class WebSocketConnection : IMessageOutput
             }
         }
 
-        public void OnPing(ReadOnlySpan<byte> payload) => connection.SendControl(FrameOpcode.Pong, payload);
+        public void OnPing(ReadOnlySpan<byte> payload) => connection.QueuePong(payload);
 
         public void OnPong(ReadOnlySpan<byte> payload)
         {

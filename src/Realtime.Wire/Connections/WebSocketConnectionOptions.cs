@@ -15,6 +15,12 @@ public sealed class WebSocketConnectionOptions
     /// <summary>Interval of keepalive pings; zero disables them.</summary>
     public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>
+    /// How long a keepalive ping may go unanswered — nothing at all heard from the peer since it was sent — before the
+    /// peer counts as gone (half-open TCP) and the connection is closed with 1011; zero never gives up.
+    /// </summary>
+    public TimeSpan KeepAliveTimeout { get; init; } = TimeSpan.FromSeconds(20);
+
     /// <summary>How long to wait for the peer's close frame after sending ours.</summary>
     public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(5);
 }
