@@ -43,10 +43,13 @@ internal static class Turns
         OfResponse(client, done).Where(e => e.GetProperty("type").GetString() == "response.output_audio.delta")
             .Sum(e => Convert.FromBase64String(e.GetProperty("delta").GetString()!).Length) / 2;
 
-    public static IEnumerable<JsonElement> OfResponse(RealtimeSocket client, JsonElement done)
+    public static IEnumerable<JsonElement> OfResponse(RealtimeSocket client, JsonElement done) => OfResponse(client.Events, done);
+
+    /// <summary>The events that name the response <paramref name="done"/> ended by its `response_id`, in arrival order.</summary>
+    public static IEnumerable<JsonElement> OfResponse(IEnumerable<JsonElement> events, JsonElement done)
     {
         string id = ResponseId(done);
-        return client.Events.Where(e => e.TryGetProperty("response_id", out JsonElement r) && r.GetString() == id);
+        return events.Where(e => e.TryGetProperty("response_id", out JsonElement r) && r.GetString() == id);
     }
 
     /// <summary>Polls until <paramref name="condition"/> holds (bounded; no fixed sleep).</summary>
