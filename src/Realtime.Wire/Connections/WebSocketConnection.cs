@@ -103,6 +103,8 @@ public sealed class WebSocketConnection : IMessageOutput
             _closeQueued = true;
             _sentCloseStatus = closeStatus;
             _sentCloseReason = reason;
+            // Nothing may follow the close frame: an answer still pending goes before it.
+            WritePendingPongLocked(_queued);
             int before = _queued.WrittenCount;
             Span<byte> utf8 = stackalloc byte[Encoding.UTF8.GetMaxByteCount(Math.Min(reason.Length, 123))];
             int length = Encoding.UTF8.GetBytes(reason.AsSpan(0, Math.Min(reason.Length, 123)), utf8);
@@ -251,6 +253,7 @@ public sealed class WebSocketConnection : IMessageOutput
 
                 _closeQueued = true;
                 _sentCloseStatus = status;
+                WritePendingPongLocked(_queued);
                 Span<byte> header = _queued.GetSpan(2);
                 _queued.Advance(FrameWriter.WriteHeader(header, FrameOpcode.Close, fin: true, 0));
                 Interlocked.Add(ref _pendingBytes, 2);
@@ -280,6 +283,22 @@ public sealed class WebSocketConnection : IMessageOutput
         }
 
         Wake();
+    }
+
+    /// <summary>Writes the pending pong, if any, into <paramref name="target"/>; called under _gate.</summary>
+    private void WritePendingPongLocked(PooledBufferWriter target)
+    {
+        if (_pongLength < 0)
+        {
+            return;
+        }
+
+        Span<byte> span = target.GetSpan(2 + _pongLength);
+        int header = FrameWriter.WriteHeader(span, FrameOpcode.Pong, fin: true, _pongLength);
+        _pongPayload.AsSpan(0, _pongLength).CopyTo(span[header..]);
+        target.Advance(header + _pongLength);
+        Interlocked.Add(ref _pendingBytes, header + _pongLength);
+        _pongLength = -1;
     }
 
     /// <summary>Answers a ping; an answer not yet written is replaced by this one (at most one pong is ever queued).</summary>
@@ -329,21 +348,8 @@ public sealed class WebSocketConnection : IMessageOutput
                 (_queued, _draining) = (_draining, _queued);
                 _wakePending = false;
                 stopping = _writerStopping;
-                if (_pongLength >= 0 && _closeQueued)
-                {
-                    // Nothing may follow our close frame; an unanswered ping then goes unanswered.
-                    _pongLength = -1;
-                }
-                else if (_pongLength >= 0)
-                {
-                    // Between whole frames: control frames may go anywhere between data frames.
-                    Span<byte> span = _draining.GetSpan(2 + _pongLength);
-                    int header = FrameWriter.WriteHeader(span, FrameOpcode.Pong, fin: true, _pongLength);
-                    _pongPayload.AsSpan(0, _pongLength).CopyTo(span[header..]);
-                    _draining.Advance(header + _pongLength);
-                    Interlocked.Add(ref _pendingBytes, header + _pongLength);
-                    _pongLength = -1;
-                }
+                // After whole frames (control frames may go between any two); a close frame already took it along.
+                WritePendingPongLocked(_draining);
             }
 
             int length = _draining.WrittenCount;

@@ -99,7 +99,9 @@ public sealed class PingFloodTests
             types = [.. Turns.OfResponse(events, done).Select(e => e.GetProperty("type").GetString()!)];
         }
 
-        TestContext.Current.TestOutputHelper?.WriteLine($"ping flood: {Pings} pings sent, {answered.Length} pongs received");
+        string figure = $"ping flood during a spoken turn: {Pings} pings sent, {answered.Length} pongs received, the last for ping {answered[^1]}";
+        TestContext.Current.SendDiagnosticMessage(figure);
+        Console.Error.WriteLine("FAULTS " + figure);
         Assert.InRange(answered.Length, 1, Pings);
         Assert.True(answered.Zip(answered.Skip(1)).All(p => p.First < p.Second), "pongs out of order");
         Assert.Equal((uint)Pings, answered[^1]);
@@ -183,7 +185,9 @@ public sealed class PingFloodTests
         }
 
         await run;
-        TestContext.Current.TestOutputHelper?.WriteLine($"non-reading client: {Pings} pings, {pongs.Count} pongs, at most {maxPending} bytes pending");
+        string figure = $"ping flood from a non-reading client: {Pings} pings, {pongs.Count} pongs, at most {maxPending} bytes pending";
+        TestContext.Current.SendDiagnosticMessage(figure);
+        Console.Error.WriteLine("FAULTS " + figure);
         Assert.InRange(pongs.Count, 1, Pings / 10);
         Assert.True(pongs.Zip(pongs.Skip(1)).All(p => p.First < p.Second), "pongs out of order");
         Assert.Equal((uint)Pings, pongs[^1]);
