@@ -150,6 +150,14 @@ public sealed class WebSocketConnection : IMessageOutput
             }
 
             Wake();
+            if (!writer.IsCompleted && await Task.WhenAny(writer, Task.Delay(_options.CloseTimeout, CancellationToken.None)).ConfigureAwait(false) != writer)
+            {
+                // A peer that reads nothing (half-open, or a shut window) holds the last flush forever, and with it
+                // the connection and its queued output: give up on the transport, as for a close the peer never answers.
+                _transportBroken = true;
+                _output.CancelPendingFlush();
+            }
+
             await writer.ConfigureAwait(false);
             await _closeTimeout.CancelAsync().ConfigureAwait(false);
             await keepAlive.ConfigureAwait(false);

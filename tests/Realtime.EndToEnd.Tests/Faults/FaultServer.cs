@@ -69,7 +69,7 @@ internal sealed class FaultServer : IAsyncDisposable
 
     public Task<RealtimeSocket> ConnectAsync() => RealtimeSocket.ConnectAsync(WsBase, ApiKey, "model=remote");
 
-    public Task<RawRealtimeClient> ConnectRawAsync() => RawRealtimeClient.ConnectAsync(Http, ApiKey, "model=remote");
+    public Task<RawRealtimeClient> ConnectRawAsync(int? receiveBufferBytes = null) => RawRealtimeClient.ConnectAsync(Http, ApiKey, "model=remote", receiveBufferBytes);
 
     /// <summary>A new backend process on the killed one's port: "the backend is back".</summary>
     public async Task RestartBackendAsync()

@@ -25,9 +25,15 @@ internal sealed class RawRealtimeClient : IAsyncDisposable
         _reader = new BufferedStream(_stream, 1 << 16);
     }
 
-    public static async Task<RawRealtimeClient> ConnectAsync(Uri http, string apiKey, string query)
+    public static async Task<RawRealtimeClient> ConnectAsync(Uri http, string apiKey, string query, int? receiveBufferBytes = null)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        if (receiveBufferBytes is int bytes)
+        {
+            // Before connecting, so the advertised window is small from the start.
+            socket.ReceiveBufferSize = bytes;
+        }
+
         await socket.ConnectAsync(http.Host, http.Port);
         var client = new RawRealtimeClient(socket);
         string head = $"GET /v1/realtime?{query} HTTP/1.1\r\nHost: {http.Authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
