@@ -5,7 +5,7 @@ namespace Realtime.EndToEnd.Tests.Faults;
 
 /// <summary>
 /// Fault 3: a backend answering with malformed data. Each case has one defined outcome, and none closes the session:
-/// after each, the same session completes a normal turn and the server ends with no session left.
+/// after each, the same session completes a normal turn, the server ends with no session left, and a new session works.
 /// <list type="bullet">
 /// <item>LLM bytes that are not UTF-8: decoded with U+FFFD for each bad sequence (a cut-off one at the end too); the response completes.</item>
 /// <item>A tool call whose arguments are not JSON: passed through verbatim in the function_call item (as the hosted API passes the model's text); the client decides.</item>
@@ -127,6 +127,8 @@ public sealed class MalformedBackendTests
         Assert.True(Turns.Status(next) == "completed", next.GetRawText());
         Assert.Contains("Hello from fake.", Turns.Text(client, next), StringComparison.Ordinal);
         await client.DisposeAsync();
+        await server.AssertNoSessionLeftAsync();
+        await server.AssertServesAnotherSessionAsync();
         await server.AssertNoSessionLeftAsync();
     }
 }
