@@ -58,17 +58,11 @@ internal sealed class ReadinessInterceptor(GrpcBackendClient client) : Intercept
     {
         public T Current => inner.Current;
 
-        public async Task<bool> MoveNext(CancellationToken cancellationToken)
+        public Task<bool> MoveNext(CancellationToken cancellationToken)
         {
-            try
-            {
-                return await inner.MoveNext(cancellationToken).ConfigureAwait(false);
-            }
-            catch (RpcException e)
-            {
-                owner.Observe(e);
-                throw;
-            }
+            // A message already buffered passes straight through: no extra task per message.
+            var next = inner.MoveNext(cancellationToken);
+            return next.IsCompletedSuccessfully ? next : owner.ObserveAsync(next);
         }
     }
 }
