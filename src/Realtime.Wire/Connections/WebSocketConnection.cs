@@ -38,6 +38,7 @@ public sealed class WebSocketConnection : IMessageOutput
     private volatile bool _transportBroken;
     private uint _pingCounter;
     private long _heardAt;
+    private long _flushes;
 
     // Guarded by _gate: the payload of the latest unanswered client ping (RFC 6455 §5.5.3 lets a flood of pings be
     // answered by one pong to the most recent), written by the writer loop, so pongs never pile up.
@@ -150,14 +151,7 @@ public sealed class WebSocketConnection : IMessageOutput
             }
 
             Wake();
-            if (!writer.IsCompleted && await Task.WhenAny(writer, Task.Delay(_options.CloseTimeout, CancellationToken.None)).ConfigureAwait(false) != writer)
-            {
-                // A peer that reads nothing (half-open, or a shut window) holds the last flush forever, and with it
-                // the connection and its queued output: give up on the transport, as for a close the peer never answers.
-                _transportBroken = true;
-                _output.CancelPendingFlush();
-            }
-
+            await AbandonStalledWriterAsync(writer).ConfigureAwait(false);
             await writer.ConfigureAwait(false);
             await _closeTimeout.CancelAsync().ConfigureAwait(false);
             await keepAlive.ConfigureAwait(false);
@@ -166,6 +160,30 @@ public sealed class WebSocketConnection : IMessageOutput
             await _output.CompleteAsync().ConfigureAwait(false);
             await session.DisposeAsync().ConfigureAwait(false);
             _closeTimeout.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Waits for the writer to send what is left. A peer that reads nothing (half-open TCP, or a window kept shut)
+    /// would hold the last flush, the connection and its queued output forever: when a whole close timeout passes
+    /// without one flush completing, the transport is given up, as for a close the peer never answers.
+    /// </summary>
+    private async Task AbandonStalledWriterAsync(Task writer)
+    {
+        while (!writer.IsCompleted)
+        {
+            long flushes = Volatile.Read(ref _flushes);
+            if (await Task.WhenAny(writer, Task.Delay(_options.CloseTimeout, CancellationToken.None)).ConfigureAwait(false) == writer)
+            {
+                return;
+            }
+
+            if (Volatile.Read(ref _flushes) == flushes)
+            {
+                _transportBroken = true;
+                _output.CancelPendingFlush();
+                return;
+            }
         }
     }
 
@@ -367,6 +385,7 @@ public sealed class WebSocketConnection : IMessageOutput
                 {
                     _output.Write(_draining.WrittenSpan);
                     FlushResult flush = await _output.FlushAsync().ConfigureAwait(false);
+                    Interlocked.Increment(ref _flushes);
                     if (flush.IsCompleted)
                     {
                         BreakTransport();
