@@ -5,6 +5,7 @@ using System.Threading.Channels;
 using Realtime.Engine.Backends;
 using Realtime.Engine.Conversation;
 using Realtime.Engine.Responses;
+using Realtime.Wire.Buffers;
 using Realtime.Wire.Connections;
 using Realtime.Wire.Events;
 
@@ -98,16 +99,16 @@ public sealed partial class RealtimeSession : IWebSocketSession
         {
             if (buffer is not null)
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                BufferPool<byte>.Return(buffer);
             }
 
-            buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, length));
+            buffer = BufferPool<byte>.Rent(Math.Max(1, length));
         }
 
         message.CopyTo(buffer);
         if (!_inbox.Writer.TryWrite(new SessionMessage(SessionMessageKind.ClientText, buffer, length)))
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            BufferPool<byte>.Return(buffer);
         }
     }
 
@@ -150,20 +151,20 @@ public sealed partial class RealtimeSession : IWebSocketSession
             {
                 if (message.Buffer is not null)
                 {
-                    ArrayPool<byte>.Shared.Return(message.Buffer);
+                    BufferPool<byte>.Return(message.Buffer);
                 }
             }
 
             _expiry?.Dispose();
             if (Interlocked.Exchange(ref _spareText, null) is { } spare)
             {
-                ArrayPool<byte>.Shared.Return(spare);
+                BufferPool<byte>.Return(spare);
             }
 
             _turns?.Dispose();
             if (_samples16k.Length > 0)
             {
-                ArrayPool<float>.Shared.Return(_samples16k);
+                BufferPool<float>.Return(_samples16k);
             }
 
             _event.Dispose();
@@ -231,12 +232,12 @@ public sealed partial class RealtimeSession : IWebSocketSession
                 byte[]? previous = Interlocked.Exchange(ref _spareText, message.Buffer);
                 if (previous is not null)
                 {
-                    ArrayPool<byte>.Shared.Return(previous);
+                    BufferPool<byte>.Return(previous);
                 }
             }
             else if (message.Buffer is not null)
             {
-                ArrayPool<byte>.Shared.Return(message.Buffer);
+                BufferPool<byte>.Return(message.Buffer);
             }
 
             Volatile.Write(ref _handled, _handled + 1);
