@@ -102,7 +102,7 @@ internal static class ResponseProducer
                     length = encoder.Encode(samples, buffer);
                 }
 
-                inbox.TryWrite(new SessionMessage(SessionMessageKind.Audio, buffer, length, run));
+                Post(inbox, new SessionMessage(SessionMessageKind.Audio, buffer, length, run));
             }
 
             Observability.EngineMetrics.BackendCompleted("tts", started);
@@ -112,7 +112,16 @@ internal static class ResponseProducer
         {
             byte[] tail = BufferPool<byte>.Rent(encoder.MaxEncodedBytes(0) + 4096);
             int length = encoder.Flush(tail);
-            inbox.TryWrite(new SessionMessage(SessionMessageKind.Audio, tail, length, run));
+            Post(inbox, new SessionMessage(SessionMessageKind.Audio, tail, length, run));
+        }
+    }
+
+    /// <summary>Hands audio to the session loop; once the loop has ended (client gone) the buffer goes straight back to the pool.</summary>
+    private static void Post(ChannelWriter<SessionMessage> inbox, SessionMessage message)
+    {
+        if (!inbox.TryWrite(message))
+        {
+            BufferPool<byte>.Return(message.Buffer!);
         }
     }
 }
