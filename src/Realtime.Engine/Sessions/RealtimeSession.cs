@@ -255,6 +255,14 @@ public sealed partial class RealtimeSession : IWebSocketSession
         if (_event.Type == ClientEventType.InputAudioBufferAppend)
         {
             // Hot path: no strings, no allocation.
+            if (!ConversationHasRoom(1, (long)_input.Length + _event.AudioLength))
+            {
+                // Audio goes into the conversation when committed (by VAD or the client): refuse it while there is no
+                // room, so a full conversation never grows and the session goes on.
+                SendError(ConversationRoomError(1, (long)_input.Length + _event.AudioLength)!, _event.EventId);
+                return;
+            }
+
             if (!_input.TryAppend(_event.Audio))
             {
                 SendError(ClientEventError.InvalidValue("audio", $"Input audio buffer is full: at most {_options.MaxBufferedAudioBytes} bytes may be buffered before a commit or clear."), _event.EventId);
@@ -362,6 +370,12 @@ public sealed partial class RealtimeSession : IWebSocketSession
                 "input_audio_buffer_commit_empty",
                 $"Error committing input audio buffer: buffer too small. Expected at least 100ms of audio, but buffer only has {ms.ToString("0.00", CultureInfo.InvariantCulture)}ms of audio.",
                 null));
+        }
+
+        if (ConversationRoomError(1, _input.Length) is { } full)
+        {
+            // The buffer is kept: the client may delete items and commit again, or clear it.
+            throw new RequestException(full);
         }
 
         string itemId = _speechItemId ?? RealtimeIds.NewItem();
