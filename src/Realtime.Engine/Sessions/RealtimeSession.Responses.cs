@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using Realtime.Engine.Backends;
 using Realtime.Engine.Conversation;
 using Realtime.Engine.Responses;
@@ -400,6 +401,8 @@ public sealed partial class RealtimeSession
             return;
         }
 
+        // Only the exception's message: backends put no audio or keys there, and the session scope names the session.
+        _logger.LogWarning("Response {ResponseId} failed in the {Stage} backend: {Error}", run.Id, stage, error.Message);
         run.Status = ResponseStatus.Failed;
         run.ErrorCode = stage + "_failed";
         run.ErrorMessage = $"The {stage} backend failed: {error.Message}";

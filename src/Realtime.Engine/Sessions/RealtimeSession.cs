@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
 using Realtime.Engine.Backends;
 using Realtime.Engine.Conversation;
 using Realtime.Engine.Responses;
@@ -45,9 +46,11 @@ public sealed partial class RealtimeSession : IWebSocketSession
     private byte[]? _spareText;
     private readonly TimeProvider _time;
     private ITimer? _expiry;
+    private readonly ILogger _logger;
 
-    internal RealtimeSession(RealtimeConnectionInfo info, IMessageOutput output, SessionEngines engines, RealtimeSessionOptions options, TimeProvider time)
+    internal RealtimeSession(RealtimeConnectionInfo info, IMessageOutput output, SessionEngines engines, RealtimeSessionOptions options, TimeProvider time, ILogger logger)
     {
+        _logger = logger;
         _info = info;
         _time = time;
         _output = output;
@@ -58,7 +61,7 @@ public sealed partial class RealtimeSession : IWebSocketSession
         _input = new InputAudioBuffer(options.MaxBufferedAudioBytes);
         _config = new SessionConfig
         {
-            Id = RealtimeIds.NewSession(),
+            Id = info.SessionId ?? RealtimeIds.NewSession(),
             IsTranscription = info.TranscriptionIntent,
             Model = DescribeModel(info.Model ?? engines.ProfileName, engines),
             ExpiresAt = time.GetUtcNow().Add(options.MaxDuration).ToUnixTimeSeconds(),
