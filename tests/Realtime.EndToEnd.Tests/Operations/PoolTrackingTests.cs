@@ -42,7 +42,7 @@ public sealed class PoolTrackingTests
     internal static async Task AssertAllReturnedAsync()
     {
         // The server finishes a closed session on its own loop; give it a moment instead of a fixed sleep.
-        for (int i = 0; i < 200 && PoolTracking.Outstanding > 0; i++)
+        for (int i = 0; i < 400 && PoolTracking.Outstanding > 0; i++)
         {
             await Task.Delay(25);
         }
