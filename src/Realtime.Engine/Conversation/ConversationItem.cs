@@ -27,6 +27,9 @@ public sealed class ConversationItem
 
     public string? Output { get; set; }
 
+    /// <summary>What this item counted against the conversation's size when last counted (see <see cref="ConversationSize"/>).</summary>
+    public long HeldBytes { get; internal set; }
+
     /// <summary>True while a response is still writing this item.</summary>
     public bool InResponse { get; set; }
 }

@@ -12,6 +12,12 @@ public sealed class ConversationState
 
     public IReadOnlyList<ConversationItem> Items => _items;
 
+    /// <summary>Items in the conversation.</summary>
+    public int Count => _items.Count;
+
+    /// <summary>Text and audio held by the items, as last counted (<see cref="ConversationSize"/>).</summary>
+    public long HeldBytes { get; private set; }
+
     public string? LastItemId => _items.Count == 0 ? null : _items[^1].Id;
 
     public bool Contains(string id) => _byId.ContainsKey(id);
@@ -29,6 +35,8 @@ public sealed class ConversationState
         };
         _items.Insert(index, item);
         _byId.Add(item.Id, item);
+        item.HeldBytes = ConversationSize.Of(item);
+        HeldBytes += item.HeldBytes;
         return index == 0 ? null : _items[index - 1].Id;
     }
 
@@ -46,6 +54,20 @@ public sealed class ConversationState
         }
 
         _items.Remove(item);
+        HeldBytes -= item.HeldBytes;
         return true;
+    }
+
+    /// <summary>Counts an item again after it grew or shrank (response output, truncation); items not held are ignored.</summary>
+    public void Recount(ConversationItem item)
+    {
+        if (!_byId.TryGetValue(item.Id, out ConversationItem? held) || !ReferenceEquals(held, item))
+        {
+            return;
+        }
+
+        long bytes = ConversationSize.Of(item);
+        HeldBytes += bytes - item.HeldBytes;
+        item.HeldBytes = bytes;
     }
 }

@@ -1,10 +1,10 @@
-using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using Realtime.Engine.Audio;
 using Realtime.Engine.Backends;
 using Realtime.Engine.Sessions;
 using Realtime.Wire.Audio;
+using Realtime.Wire.Buffers;
 
 namespace Realtime.Engine.Responses;
 
@@ -91,18 +91,18 @@ internal static class ResponseProducer
                 if (chunk.SampleRate == 24_000 && settings.OutputFormat == AudioFormat.Pcm16)
                 {
                     ReadOnlySpan<byte> bytes = MemoryMarshal.AsBytes(samples);
-                    buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, bytes.Length));
+                    buffer = BufferPool<byte>.Rent(Math.Max(1, bytes.Length));
                     bytes.CopyTo(buffer);
                     length = bytes.Length;
                 }
                 else
                 {
                     encoder ??= new OutputAudioEncoder(chunk.SampleRate, settings.OutputFormat);
-                    buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, encoder.MaxEncodedBytes(samples.Length)));
+                    buffer = BufferPool<byte>.Rent(Math.Max(1, encoder.MaxEncodedBytes(samples.Length)));
                     length = encoder.Encode(samples, buffer);
                 }
 
-                inbox.TryWrite(new SessionMessage(SessionMessageKind.Audio, buffer, length, run));
+                Post(inbox, new SessionMessage(SessionMessageKind.Audio, buffer, length, run));
             }
 
             Observability.EngineMetrics.BackendCompleted("tts", started);
@@ -110,9 +110,18 @@ internal static class ResponseProducer
 
         if (encoder is not null)
         {
-            byte[] tail = ArrayPool<byte>.Shared.Rent(encoder.MaxEncodedBytes(0) + 4096);
+            byte[] tail = BufferPool<byte>.Rent(encoder.MaxEncodedBytes(0) + 4096);
             int length = encoder.Flush(tail);
-            inbox.TryWrite(new SessionMessage(SessionMessageKind.Audio, tail, length, run));
+            Post(inbox, new SessionMessage(SessionMessageKind.Audio, tail, length, run));
+        }
+    }
+
+    /// <summary>Hands audio to the session loop; once the loop has ended (client gone) the buffer goes straight back to the pool.</summary>
+    private static void Post(ChannelWriter<SessionMessage> inbox, SessionMessage message)
+    {
+        if (!inbox.TryWrite(message))
+        {
+            BufferPool<byte>.Return(message.Buffer!);
         }
     }
 }

@@ -27,6 +27,9 @@ public sealed class ResponseRun : IDisposable
 
     public string? StatusReason { get; set; }
 
+    /// <summary>`status_details.error.type` of a failed response: a backend failure is the server's, a limit the client's.</summary>
+    public string ErrorType { get; set; } = "server_error";
+
     public string? ErrorCode { get; set; }
 
     public string? ErrorMessage { get; set; }

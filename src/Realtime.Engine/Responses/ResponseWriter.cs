@@ -97,7 +97,7 @@ internal static class ResponseWriter
                 json.WriteStartObject("status_details");
                 json.WriteString("type", "failed");
                 json.WriteStartObject("error");
-                json.WriteString("type", "server_error");
+                json.WriteString("type", run.ErrorType);
                 json.WriteString("code", run.ErrorCode);
                 json.WriteString("message", run.ErrorMessage);
                 json.WriteEndObject();

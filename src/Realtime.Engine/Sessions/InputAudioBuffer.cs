@@ -1,4 +1,4 @@
-using System.Buffers;
+using Realtime.Wire.Buffers;
 
 namespace Realtime.Engine.Sessions;
 
@@ -24,11 +24,11 @@ internal sealed class InputAudioBuffer : IDisposable
 
         if (Length + audio.Length > _buffer.Length)
         {
-            byte[] bigger = ArrayPool<byte>.Shared.Rent(Math.Max(Length + audio.Length, Math.Min(_cap, Math.Max(64 * 1024, _buffer.Length * 2))));
+            byte[] bigger = BufferPool<byte>.Rent(Math.Max(Length + audio.Length, Math.Min(_cap, Math.Max(64 * 1024, _buffer.Length * 2))));
             _buffer.AsSpan(0, Length).CopyTo(bigger);
             if (_buffer.Length > 0)
             {
-                ArrayPool<byte>.Shared.Return(_buffer);
+                BufferPool<byte>.Return(_buffer);
             }
 
             _buffer = bigger;
@@ -53,7 +53,7 @@ internal sealed class InputAudioBuffer : IDisposable
     {
         if (_buffer.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
+            BufferPool<byte>.Return(_buffer);
             _buffer = [];
         }
     }

@@ -14,4 +14,10 @@ public sealed record RealtimeConnectionInfo(Dialect Dialect, string? Model, bool
     /// applied before session.created as if by a session.update; null for none.
     /// </summary>
     public JsonElement? InitialSession { get; init; }
+
+    /// <summary>
+    /// The session id (`sess_…`) chosen by the Host so that its log scope names the session as clients see it; null
+    /// lets the Engine make one.
+    /// </summary>
+    public string? SessionId { get; init; }
 }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text.Json;
 using Realtime.Engine.Audio;
 using Realtime.Engine.Backends;
@@ -6,6 +5,7 @@ using Realtime.Engine.Conversation;
 using Realtime.Engine.Responses;
 using Realtime.Engine.TurnDetection;
 using Realtime.Wire.Audio;
+using Realtime.Wire.Buffers;
 using Realtime.Wire.Events;
 
 namespace Realtime.Engine.Sessions;
@@ -101,10 +101,10 @@ public sealed partial class RealtimeSession
         {
             if (_samples16k.Length > 0)
             {
-                ArrayPool<float>.Shared.Return(_samples16k);
+                BufferPool<float>.Return(_samples16k);
             }
 
-            _samples16k = ArrayPool<float>.Shared.Rent(needed);
+            _samples16k = BufferPool<float>.Rent(needed);
         }
 
         int count = _converter.Convert(audio, _samples16k);
@@ -337,10 +337,10 @@ public sealed partial class RealtimeSession
         ISpeechRecognitionStream stream = recognizer.Open(new RecognitionOptions(options?.Model, options?.Language, options?.Prompt), CancellationToken.None);
         int skip = (int)Math.Clamp((audioStartMs - _bufferStartMs) * InputBytesPerMs, 0, _input.Length);
         ReadOnlySpan<byte> backlog = _input.Span[skip..];
-        float[] samples = ArrayPool<float>.Shared.Rent(Math.Max(1, InputAudioConverter.MaxOutputSamples(backlog.Length, _config.InputFormat)));
+        float[] samples = BufferPool<float>.Rent(Math.Max(1, InputAudioConverter.MaxOutputSamples(backlog.Length, _config.InputFormat)));
         int count = new InputAudioConverter(_config.InputFormat).Convert(backlog, samples);
         stream.Write(samples.AsSpan(0, count));
-        ArrayPool<float>.Shared.Return(samples);
+        BufferPool<float>.Return(samples);
         _liveRecognition = stream;
         _liveRecognitionItemId = itemId;
         _ = ReadTranscriptAsync(stream, itemId);

@@ -21,8 +21,39 @@ public sealed partial class RealtimeSession
             throw new RequestException(ClientEventError.InvalidValue("previous_item_id", $"Error adding item: the previous item with id '{after}' does not exist."));
         }
 
+        if (ConversationRoomError(1, ConversationSize.Of(item)) is { } full)
+        {
+            throw new RequestException(full);
+        }
+
         string? previous = _conversation.Insert(item, after);
         SendItemAddedAndDone(item, previous);
+    }
+
+    /// <summary>Whether the conversation can take <paramref name="items"/> more items holding <paramref name="bytes"/> more (allocation-free).</summary>
+    private bool ConversationHasRoom(int items, long bytes) =>
+        _conversation.Count + items <= _options.MaxConversationItems && _conversation.HeldBytes + bytes <= _options.MaxConversationBytes;
+
+    /// <summary>The limit error when the conversation cannot take <paramref name="items"/> more items holding <paramref name="bytes"/> more; null when it can.</summary>
+    private ClientEventError? ConversationRoomError(int items, long bytes)
+    {
+        if (_conversation.Count + items > _options.MaxConversationItems)
+        {
+            return new ClientEventError(
+                "conversation_item_limit_exceeded",
+                $"The conversation already holds {_conversation.Count} items, the most this server allows is {_options.MaxConversationItems}. Delete items (conversation.item.delete) before adding more.",
+                null);
+        }
+
+        if (_conversation.HeldBytes + bytes > _options.MaxConversationBytes)
+        {
+            return new ClientEventError(
+                "conversation_size_exceeded",
+                $"The conversation holds {_conversation.HeldBytes} bytes of text and audio; adding {bytes} more would pass the {_options.MaxConversationBytes} this server allows. Delete items (conversation.item.delete) before adding more.",
+                null);
+        }
+
+        return null;
     }
 
     private void SendItemAddedAndDone(ConversationItem item, string? previous)
@@ -118,6 +149,7 @@ public sealed partial class RealtimeSession
         }
 
         part.AudioLength = Math.Min(part.AudioLength, keepBytes);
+        _conversation.Recount(item);
         Utf8JsonWriter json = _writer.Begin(ServerEventType.ConversationItemTruncated);
         json.WriteString("item_id", id);
         json.WriteNumber("content_index", contentIndex);

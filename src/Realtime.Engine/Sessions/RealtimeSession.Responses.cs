@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using Realtime.Engine.Backends;
 using Realtime.Engine.Conversation;
 using Realtime.Engine.Responses;
@@ -25,6 +26,11 @@ public sealed partial class RealtimeSession
                 null));
         }
 
+        if (!settings.OutOfBand && ConversationRoomError(1, 1) is { } full)
+        {
+            throw new RequestException(full);
+        }
+
         StartResponse(settings);
     }
 
@@ -33,6 +39,13 @@ public sealed partial class RealtimeSession
 
     private void StartResponse(ResponseSettings settings)
     {
+        if (!settings.OutOfBand && ConversationRoomError(1, 1) is { } full)
+        {
+            // A response VAD would start on a full conversation: say why there is no answer and go on.
+            SendError(full, null);
+            return;
+        }
+
         var run = new ResponseRun(RealtimeIds.NewResponse(), settings);
         _runs.Add(run.Id, run);
         if (!settings.OutOfBand)
@@ -238,6 +251,17 @@ public sealed partial class RealtimeSession
         }
 
         _audioProduced = true;
+        _conversation.Recount(item);
+        if (_conversation.HeldBytes > _options.MaxConversationBytes && !run.Settings.OutOfBand)
+        {
+            // The answer's audio would make the conversation too big: stop it here rather than hold without bound.
+            run.Status = ResponseStatus.Failed;
+            run.ErrorType = "invalid_request_error";
+            run.ErrorCode = "conversation_size_exceeded";
+            run.ErrorMessage = $"The response's audio made the conversation hold more than the {_options.MaxConversationBytes} bytes of text and audio this server allows. Delete items (conversation.item.delete) before asking for more.";
+            run.Cancellation.Cancel();
+            Finish(run);
+        }
     }
 
     private ConversationItem OpenMessage(ResponseRun run)
@@ -341,6 +365,7 @@ public sealed partial class RealtimeSession
     {
         item.Status = status;
         item.InResponse = false;
+        _conversation.Recount(item);
         if (!run.Settings.OutOfBand && _info.Dialect == Dialect.Ga && _conversation.Contains(item.Id))
         {
             SendItemEvent(ServerEventType.ConversationItemDone, item, _conversation.PreviousOf(item));
@@ -376,6 +401,8 @@ public sealed partial class RealtimeSession
             return;
         }
 
+        // Only the exception's message: backends put no audio or keys there, and the session scope names the session.
+        _logger.LogWarning("Response {ResponseId} failed in the {Stage} backend: {Error}", run.Id, stage, error.Message);
         run.Status = ResponseStatus.Failed;
         run.ErrorCode = stage + "_failed";
         run.ErrorMessage = $"The {stage} backend failed: {error.Message}";

@@ -2,9 +2,11 @@ using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
 using Realtime.Engine.Backends;
 using Realtime.Engine.Conversation;
 using Realtime.Engine.Responses;
+using Realtime.Wire.Buffers;
 using Realtime.Wire.Connections;
 using Realtime.Wire.Events;
 
@@ -44,9 +46,11 @@ public sealed partial class RealtimeSession : IWebSocketSession
     private byte[]? _spareText;
     private readonly TimeProvider _time;
     private ITimer? _expiry;
+    private readonly ILogger _logger;
 
-    internal RealtimeSession(RealtimeConnectionInfo info, IMessageOutput output, SessionEngines engines, RealtimeSessionOptions options, TimeProvider time)
+    internal RealtimeSession(RealtimeConnectionInfo info, IMessageOutput output, SessionEngines engines, RealtimeSessionOptions options, TimeProvider time, ILogger logger)
     {
+        _logger = logger;
         _info = info;
         _time = time;
         _output = output;
@@ -57,7 +61,7 @@ public sealed partial class RealtimeSession : IWebSocketSession
         _input = new InputAudioBuffer(options.MaxBufferedAudioBytes);
         _config = new SessionConfig
         {
-            Id = RealtimeIds.NewSession(),
+            Id = info.SessionId ?? RealtimeIds.NewSession(),
             IsTranscription = info.TranscriptionIntent,
             Model = DescribeModel(info.Model ?? engines.ProfileName, engines),
             ExpiresAt = time.GetUtcNow().Add(options.MaxDuration).ToUnixTimeSeconds(),
@@ -98,16 +102,16 @@ public sealed partial class RealtimeSession : IWebSocketSession
         {
             if (buffer is not null)
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                BufferPool<byte>.Return(buffer);
             }
 
-            buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, length));
+            buffer = BufferPool<byte>.Rent(Math.Max(1, length));
         }
 
         message.CopyTo(buffer);
         if (!_inbox.Writer.TryWrite(new SessionMessage(SessionMessageKind.ClientText, buffer, length)))
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            BufferPool<byte>.Return(buffer);
         }
     }
 
@@ -150,20 +154,20 @@ public sealed partial class RealtimeSession : IWebSocketSession
             {
                 if (message.Buffer is not null)
                 {
-                    ArrayPool<byte>.Shared.Return(message.Buffer);
+                    BufferPool<byte>.Return(message.Buffer);
                 }
             }
 
             _expiry?.Dispose();
             if (Interlocked.Exchange(ref _spareText, null) is { } spare)
             {
-                ArrayPool<byte>.Shared.Return(spare);
+                BufferPool<byte>.Return(spare);
             }
 
             _turns?.Dispose();
             if (_samples16k.Length > 0)
             {
-                ArrayPool<float>.Shared.Return(_samples16k);
+                BufferPool<float>.Return(_samples16k);
             }
 
             _event.Dispose();
@@ -231,12 +235,12 @@ public sealed partial class RealtimeSession : IWebSocketSession
                 byte[]? previous = Interlocked.Exchange(ref _spareText, message.Buffer);
                 if (previous is not null)
                 {
-                    ArrayPool<byte>.Shared.Return(previous);
+                    BufferPool<byte>.Return(previous);
                 }
             }
             else if (message.Buffer is not null)
             {
-                ArrayPool<byte>.Shared.Return(message.Buffer);
+                BufferPool<byte>.Return(message.Buffer);
             }
 
             Volatile.Write(ref _handled, _handled + 1);
@@ -254,6 +258,14 @@ public sealed partial class RealtimeSession : IWebSocketSession
         if (_event.Type == ClientEventType.InputAudioBufferAppend)
         {
             // Hot path: no strings, no allocation.
+            if (!ConversationHasRoom(1, (long)_input.Length + _event.AudioLength))
+            {
+                // Audio goes into the conversation when committed (by VAD or the client): refuse it while there is no
+                // room, so a full conversation never grows and the session goes on.
+                SendError(ConversationRoomError(1, (long)_input.Length + _event.AudioLength)!, _event.EventId);
+                return;
+            }
+
             if (!_input.TryAppend(_event.Audio))
             {
                 SendError(ClientEventError.InvalidValue("audio", $"Input audio buffer is full: at most {_options.MaxBufferedAudioBytes} bytes may be buffered before a commit or clear."), _event.EventId);
@@ -361,6 +373,12 @@ public sealed partial class RealtimeSession : IWebSocketSession
                 "input_audio_buffer_commit_empty",
                 $"Error committing input audio buffer: buffer too small. Expected at least 100ms of audio, but buffer only has {ms.ToString("0.00", CultureInfo.InvariantCulture)}ms of audio.",
                 null));
+        }
+
+        if (ConversationRoomError(1, _input.Length) is { } full)
+        {
+            // The buffer is kept: the client may delete items and commit again, or clear it.
+            throw new RequestException(full);
         }
 
         string itemId = _speechItemId ?? RealtimeIds.NewItem();

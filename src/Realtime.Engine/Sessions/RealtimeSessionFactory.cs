@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Realtime.Wire.Connections;
 
 namespace Realtime.Engine.Sessions;
@@ -8,14 +10,17 @@ public sealed class RealtimeSessionFactory
     private readonly ISessionEngineResolver _resolver;
     private readonly RealtimeSessionOptions _options;
     private readonly TimeProvider _time;
+    private readonly ILogger _logger;
 
-    public RealtimeSessionFactory(ISessionEngineResolver resolver, RealtimeSessionOptions? options = null, TimeProvider? time = null)
+    /// <param name="logger">Where sessions log; the Host runs each session inside a log scope naming its session id.</param>
+    public RealtimeSessionFactory(ISessionEngineResolver resolver, RealtimeSessionOptions? options = null, TimeProvider? time = null, ILogger? logger = null)
     {
+        _logger = logger ?? NullLogger.Instance;
         _resolver = resolver;
         _options = options ?? new RealtimeSessionOptions();
         _time = time ?? TimeProvider.System;
     }
 
     public IWebSocketSession Create(RealtimeConnectionInfo info, IMessageOutput output) =>
-        new RealtimeSession(info, output, _resolver.Resolve(info.Model), _options, _time);
+        new RealtimeSession(info, output, _resolver.Resolve(info.Model), _options, _time, _logger);
 }

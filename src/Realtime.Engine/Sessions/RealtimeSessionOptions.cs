@@ -9,6 +9,20 @@ public sealed record RealtimeSessionOptions
     /// <summary>Cap on one append's decoded audio (15 MiB on the hosted service).</summary>
     public int MaxAppendBytes { get; init; } = 15 * 1024 * 1024;
 
+    /// <summary>
+    /// Cap on items in a session's conversation (`Realtime:Limits:MaxConversationItems`). Client items, commits and
+    /// responses beyond it are refused with `conversation_item_limit_exceeded`; a response already running may still
+    /// add its own output items.
+    /// </summary>
+    public int MaxConversationItems { get; init; } = 4096;
+
+    /// <summary>
+    /// Cap on text (characters) plus audio (bytes) held by a session's conversation
+    /// (`Realtime:Limits:MaxConversationBytes`). Beyond it new items, appends and responses are refused and a running
+    /// response whose audio crosses it fails, all with `conversation_size_exceeded`.
+    /// </summary>
+    public long MaxConversationBytes { get; init; } = 64L * 1024 * 1024;
+
     /// <summary>Maximum session duration reported in `expires_at`.</summary>
     public TimeSpan MaxDuration { get; init; } = TimeSpan.FromMinutes(60);
 

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Realtime.Wire.Buffers;
 using Realtime.Wire.Connections;
 
 namespace Realtime.Host.Connections;
@@ -18,10 +19,10 @@ internal sealed class EchoSession(IMessageOutput output) : IWebSocketSession
             return;
         }
 
-        byte[] copy = ArrayPool<byte>.Shared.Rent((int)message.Length);
+        byte[] copy = BufferPool<byte>.Rent((int)message.Length);
         message.CopyTo(copy);
         output.SendText(copy.AsSpan(0, (int)message.Length));
-        ArrayPool<byte>.Shared.Return(copy);
+        BufferPool<byte>.Return(copy);
     }
 
     public void OnBinary(ReadOnlySequence<byte> message)

@@ -6,6 +6,7 @@ using Realtime.Host.Observability;
 using Realtime.Host.Operations;
 using Realtime.Host.Options;
 using Realtime.Wire.Connections;
+using Realtime.Wire.Events;
 using Realtime.Wire.Http;
 
 namespace Realtime.Host.Connections;
@@ -21,6 +22,14 @@ internal sealed class RealtimeConnectionRunner(
     SessionRegistry registry,
     ILogger<RealtimeConnectionRunner> logger)
 {
+    // One scope per connection, around everything that runs for it (the Engine's session loop and the backend calls it
+    // starts inherit it through the execution context), so every line about a session names it. Only ids: no keys.
+    private static readonly Func<ILogger, string, string, IDisposable?> SessionScope =
+        LoggerMessage.DefineScope<string, string>("Session {SessionId} on connection {ConnectionId}");
+
+    private static readonly Func<ILogger, string, IDisposable?> ConnectionScope =
+        LoggerMessage.DefineScope<string>("Connection {ConnectionId}");
+
     private readonly ApiKeySet _keys = new(options.Value.ApiKeys);
     private readonly WebSocketConnectionOptions _connectionOptions = new()
     {
@@ -81,21 +90,27 @@ internal sealed class RealtimeConnectionRunner(
         }
 
         IWebSocketSession session;
-        if (auth == AuthOutcome.Accepted)
+        string? sessionId = auth == AuthOutcome.Accepted ? RealtimeIds.NewSession() : null;
+        using IDisposable? scope = sessionId is null ? ConnectionScope(logger, connectionId) : SessionScope(logger, sessionId, connectionId);
+        if (sessionId is not null)
         {
+            info = info with { SessionId = sessionId };
             var metered = new MeteredOutput(connection);
             OpenSession? admission = registry.TryOpen(admittedKey, metered);
-            session = admission is null
-                ? new RejectedSession(connection, null, "The server cannot take this session now (shutting down or at its session limit).", 1013)
-                : new GuardedSession(sessions.Create(info, metered), metered, registry, admission, options.Value.Limits.MaxEventsPerSecond);
+            if (admission is null)
+            {
+                session = new RejectedSession(connection, null, "The server cannot take this session now (shutting down or at its session limit).", 1013);
+                logger.LogInformation("Session {SessionId} refused: draining or at a session limit", sessionId);
+            }
+            else
+            {
+                session = new GuardedSession(sessions.Create(info, metered), metered, registry, admission, options.Value.Limits.MaxEventsPerSecond);
+                logger.LogInformation("Session {SessionId} opened: {Dialect} dialect, model {Model}", sessionId, info.Dialect, info.Model);
+            }
         }
         else
         {
             session = AuthFailureSession.Create(connection, auth, decision.PresentedKey);
-        }
-
-        if (auth != AuthOutcome.Accepted)
-        {
             logger.LogInformation("Connection {ConnectionId}: rejected, API key {Outcome}", connectionId, auth);
         }
 
@@ -107,6 +122,10 @@ internal sealed class RealtimeConnectionRunner(
             {
                 // Backlog (client not reading) or event flood: worth an operator's attention, unlike ordinary closes.
                 logger.LogWarning("Connection {ConnectionId}: closed with 1008 ({Reason})", connectionId, outcome.Description);
+            }
+            else if (sessionId is not null)
+            {
+                logger.LogInformation("Session {SessionId} closed: {Status} by the {Side}", sessionId, connection.Outcome.Status, connection.Outcome.InitiatedByPeer ? "client" : "server");
             }
         }
         catch (Exception ex)

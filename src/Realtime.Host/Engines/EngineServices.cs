@@ -1,6 +1,8 @@
 using Realtime.Engine.Backends;
 using Realtime.Engine.Sessions;
+using Microsoft.Extensions.Options;
 using Realtime.Host.Connections;
+using Realtime.Host.Options;
 
 namespace Realtime.Host.Engines;
 
@@ -28,7 +30,8 @@ public static class EngineServices
             sp.GetRequiredService<BuiltinEngines>().Factories,
             sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<ProfileEngineResolver>();
-        services.AddSingleton(sp => new RealtimeSessionFactory(sp.GetRequiredService<ProfileEngineResolver>(), ReadSessionOptions(configuration)));
+        services.AddSingleton(sp => new RealtimeSessionFactory(sp.GetRequiredService<ProfileEngineResolver>(), ReadSessionOptions(configuration, sp.GetRequiredService<IOptions<RealtimeServerOptions>>().Value.Limits),
+            logger: sp.GetRequiredService<ILoggerFactory>().CreateLogger<RealtimeSession>()));
         services.AddSingleton<IRealtimeSessionFactory, EngineSessionFactory>();
         return services;
     }
@@ -42,9 +45,16 @@ public static class EngineServices
             : throw new InvalidOperationException($"{key} must be a whole number from {min} to {max}, not '{text}'.");
     }
 
-    /// <summary>`Realtime:TurnDetection:EchoHoldOffMs`: how long after the assistant's audio has played barge-in stays guarded.</summary>
-    private static RealtimeSessionOptions ReadSessionOptions(IConfiguration configuration) => new()
+    /// <summary>
+    /// The per-session limits of `Realtime:Limits` (validated at startup with the other limits) and
+    /// `Realtime:TurnDetection:EchoHoldOffMs`: how long after the assistant's audio has played barge-in stays guarded.
+    /// </summary>
+    private static RealtimeSessionOptions ReadSessionOptions(IConfiguration configuration, RealtimeLimitsOptions limits) => new()
     {
+        MaxAppendBytes = limits.MaxAppendBytes,
+        MaxBufferedAudioBytes = limits.MaxBufferedAudioBytes,
+        MaxConversationItems = limits.MaxConversationItems,
+        MaxConversationBytes = limits.MaxConversationBytes,
         EchoHoldOffMs = ReadInt(configuration, "Realtime:TurnDetection:EchoHoldOffMs", new RealtimeSessionOptions().EchoHoldOffMs, 0, 10_000),
     };
 

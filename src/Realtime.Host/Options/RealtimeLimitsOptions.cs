@@ -1,3 +1,5 @@
+using Realtime.Engine.Sessions;
+
 namespace Realtime.Host.Options;
 
 /// <summary>`Realtime:Limits`: sizes every connection is held to.</summary>
@@ -5,6 +7,18 @@ public sealed class RealtimeLimitsOptions
 {
     /// <summary>Largest client message; the protocol needs about 21 MiB (15 MiB audio as base64 plus JSON).</summary>
     public long MaxMessageBytes { get; set; } = 24 * 1024 * 1024;
+
+    /// <summary>Largest decoded audio of one `input_audio_buffer.append` (15 MiB on the hosted service).</summary>
+    public int MaxAppendBytes { get; set; } = new RealtimeSessionOptions().MaxAppendBytes;
+
+    /// <summary>Input audio a session may buffer between commits; appends beyond it are refused with an `error`.</summary>
+    public int MaxBufferedAudioBytes { get; set; } = new RealtimeSessionOptions().MaxBufferedAudioBytes;
+
+    /// <summary>Items per session conversation; beyond it the client gets `conversation_item_limit_exceeded`.</summary>
+    public int MaxConversationItems { get; set; } = new RealtimeSessionOptions().MaxConversationItems;
+
+    /// <summary>Text (characters) plus audio (bytes) per session conversation; beyond it `conversation_size_exceeded`.</summary>
+    public long MaxConversationBytes { get; set; } = new RealtimeSessionOptions().MaxConversationBytes;
 
     /// <summary>Largest upgrade request head.</summary>
     public int MaxHandshakeHeaderBytes { get; set; } = 16 * 1024;

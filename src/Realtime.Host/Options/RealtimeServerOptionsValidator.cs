@@ -7,7 +7,7 @@ internal sealed class RealtimeServerOptionsValidator(IConfiguration configuratio
 {
     private const long RequiredMessageBytes = 21 * 1024 * 1024;
 
-    private static readonly string[] LimitKeys = ["MaxMessageBytes", "MaxHandshakeHeaderBytes", "OutgoingFragmentBytes", "MaxPendingOutputBytes", "MaxConcurrentSessions", "MaxSessionsPerApiKey", "MaxEventsPerSecond", "DrainGracePeriodSeconds"];
+    private static readonly string[] LimitKeys = ["MaxMessageBytes", "MaxHandshakeHeaderBytes", "OutgoingFragmentBytes", "MaxPendingOutputBytes", "MaxConcurrentSessions", "MaxSessionsPerApiKey", "MaxEventsPerSecond", "DrainGracePeriodSeconds", "MaxAppendBytes", "MaxBufferedAudioBytes", "MaxConversationItems", "MaxConversationBytes"];
     private static readonly string[] WebSocketKeys = ["KeepAliveIntervalSeconds", "KeepAliveTimeoutSeconds", "CloseTimeoutSeconds"];
 
     public ValidateOptionsResult Validate(string? name, RealtimeServerOptions options)
@@ -47,6 +47,7 @@ internal sealed class RealtimeServerOptionsValidator(IConfiguration configuratio
             failures.Add($"Realtime:Limits:DrainGracePeriodSeconds must be between 0 and 3600; got {limits.DrainGracePeriodSeconds}.");
         }
 
+        ValidateSessionLimits(failures, limits);
         RealtimeWebSocketOptions socket = options.WebSocket;
         if (socket.KeepAliveIntervalSeconds is < 0 or > 3600 || double.IsNaN(socket.KeepAliveIntervalSeconds))
         {
@@ -82,6 +83,31 @@ internal sealed class RealtimeServerOptionsValidator(IConfiguration configuratio
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void ValidateSessionLimits(List<string> failures, RealtimeLimitsOptions limits)
+    {
+        // An append travels as base64 (4 bytes per 3) inside a JSON event that must fit in one message.
+        long largestAppend = (limits.MaxMessageBytes - 1024) / 4 * 3;
+        if (limits.MaxAppendBytes < 1 || limits.MaxAppendBytes > largestAppend)
+        {
+            failures.Add($"Realtime:Limits:MaxAppendBytes must be between 1 and {largestAppend} (its base64 must fit in MaxMessageBytes); got {limits.MaxAppendBytes}.");
+        }
+
+        if (limits.MaxBufferedAudioBytes < limits.MaxAppendBytes)
+        {
+            failures.Add($"Realtime:Limits:MaxBufferedAudioBytes must be at least MaxAppendBytes ({limits.MaxAppendBytes}), or no append of that size could be taken; got {limits.MaxBufferedAudioBytes}.");
+        }
+
+        if (limits.MaxConversationItems is < 1 or > 1_000_000)
+        {
+            failures.Add($"Realtime:Limits:MaxConversationItems must be between 1 and 1000000; got {limits.MaxConversationItems}.");
+        }
+
+        if (limits.MaxConversationBytes < 1024 || limits.MaxConversationBytes > 64L * 1024 * 1024 * 1024)
+        {
+            failures.Add($"Realtime:Limits:MaxConversationBytes must be between 1024 and 68719476736 (64 GiB); got {limits.MaxConversationBytes}.");
+        }
     }
 
     private void RejectUnknown(List<string> failures, string section, string[] known)

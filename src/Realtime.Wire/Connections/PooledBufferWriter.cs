@@ -1,4 +1,5 @@
 using System.Buffers;
+using Realtime.Wire.Buffers;
 
 namespace Realtime.Wire.Connections;
 
@@ -33,7 +34,7 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>
     {
         if (_buffer is not null)
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
+            BufferPool<byte>.Return(_buffer);
             _buffer = null;
         }
 
@@ -48,11 +49,11 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>
             return;
         }
 
-        byte[] bigger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, Math.Max(4096, (_buffer?.Length ?? 0) * 2)));
+        byte[] bigger = BufferPool<byte>.Rent(Math.Max(needed, Math.Max(4096, (_buffer?.Length ?? 0) * 2)));
         if (_buffer is not null)
         {
             _buffer.AsSpan(0, _written).CopyTo(bigger);
-            ArrayPool<byte>.Shared.Return(_buffer);
+            BufferPool<byte>.Return(_buffer);
         }
 
         _buffer = bigger;

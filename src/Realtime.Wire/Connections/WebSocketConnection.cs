@@ -148,6 +148,9 @@ public sealed class WebSocketConnection : IMessageOutput
             lock (_gate)
             {
                 _writerStopping = true;
+                // Nothing may be queued after the writer's last drain: a session still sending (a client that vanished
+                // mid-response) would otherwise rent a queue buffer that no one returns.
+                _closeQueued = true;
             }
 
             Wake();

@@ -1,6 +1,6 @@
-using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using Realtime.Wire.Buffers;
 
 namespace Realtime.Wire.Events;
 
@@ -79,10 +79,10 @@ public sealed class ClientEvent : IDisposable
         {
             if (_audio.Length > 0)
             {
-                ArrayPool<byte>.Shared.Return(_audio);
+                BufferPool<byte>.Return(_audio);
             }
 
-            _audio = ArrayPool<byte>.Shared.Rent(maxBytes);
+            _audio = BufferPool<byte>.Rent(maxBytes);
         }
 
         return _audio;
@@ -103,7 +103,7 @@ public sealed class ClientEvent : IDisposable
         DisposeDocuments();
         if (_audio.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(_audio);
+            BufferPool<byte>.Return(_audio);
             _audio = [];
         }
     }

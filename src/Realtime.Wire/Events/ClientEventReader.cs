@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Text;
 using System.Text.Json;
+using Realtime.Wire.Buffers;
 
 namespace Realtime.Wire.Events;
 
@@ -216,7 +217,7 @@ public sealed class ClientEventReader : IDisposable
             return System.Text.Unicode.Utf8.IsValid(message.FirstSpan);
         }
 
-        byte[] copy = ArrayPool<byte>.Shared.Rent((int)message.Length);
+        byte[] copy = BufferPool<byte>.Rent((int)message.Length);
         try
         {
             message.CopyTo(copy);
@@ -224,7 +225,7 @@ public sealed class ClientEventReader : IDisposable
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(copy);
+            BufferPool<byte>.Return(copy);
         }
     }
 
@@ -232,7 +233,7 @@ public sealed class ClientEventReader : IDisposable
     {
         if (_scratch.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(_scratch);
+            BufferPool<byte>.Return(_scratch);
             _scratch = [];
         }
     }
@@ -284,10 +285,10 @@ public sealed class ClientEventReader : IDisposable
             {
                 if (_scratch.Length > 0)
                 {
-                    ArrayPool<byte>.Shared.Return(_scratch);
+                    BufferPool<byte>.Return(_scratch);
                 }
 
-                _scratch = ArrayPool<byte>.Shared.Rent((int)encodedLength);
+                _scratch = BufferPool<byte>.Rent((int)encodedLength);
             }
 
             int copied = reader.CopyString(_scratch);

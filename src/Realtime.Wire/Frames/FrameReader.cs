@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Unicode;
+using Realtime.Wire.Buffers;
 
 namespace Realtime.Wire.Frames;
 
@@ -410,11 +411,11 @@ public sealed class FrameReader : IDisposable
 
         // Grow geometrically but never past the limit, so a slow trickle does not rent the maximum up front.
         int target = (int)Math.Min(_maxMessageBytes, Math.Max(size, Math.Max(4096L, (_message?.Length ?? 0) * 2L)));
-        byte[] bigger = ArrayPool<byte>.Shared.Rent(target);
+        byte[] bigger = BufferPool<byte>.Rent(target);
         if (_message is not null)
         {
             _message.AsSpan(0, _messageLength).CopyTo(bigger);
-            ArrayPool<byte>.Shared.Return(_message);
+            BufferPool<byte>.Return(_message);
         }
 
         _message = bigger;
@@ -424,7 +425,7 @@ public sealed class FrameReader : IDisposable
     {
         if (_message is not null)
         {
-            ArrayPool<byte>.Shared.Return(_message);
+            BufferPool<byte>.Return(_message);
             _message = null;
         }
 

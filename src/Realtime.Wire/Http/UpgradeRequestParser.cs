@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using Realtime.Wire.Buffers;
 
 namespace Realtime.Wire.Http;
 
@@ -56,7 +57,7 @@ public static class UpgradeRequestParser
         }
 
         end = reader.Position;
-        byte[] rented = ArrayPool<byte>.Shared.Rent((int)head.Length);
+        byte[] rented = BufferPool<byte>.Rent((int)head.Length);
         try
         {
             Span<byte> bytes = rented.AsSpan(0, (int)head.Length);
@@ -66,7 +67,7 @@ public static class UpgradeRequestParser
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(rented);
+            BufferPool<byte>.Return(rented);
         }
     }
 

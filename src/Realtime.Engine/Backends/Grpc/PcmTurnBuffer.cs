@@ -1,11 +1,11 @@
-using System.Buffers;
+using Realtime.Wire.Buffers;
 
 namespace Realtime.Engine.Backends.Grpc;
 
 /// <summary>The audio of one turn as 16-bit samples, grown from the pool; shared by the file- and HTTP-based recognizers.</summary>
 internal sealed class PcmTurnBuffer : IDisposable
 {
-    private short[] _samples = ArrayPool<short>.Shared.Rent(16_000);
+    private short[] _samples = BufferPool<short>.Rent(16_000);
     private int _count;
 
     public ReadOnlySpan<short> Samples => _samples.AsSpan(0, _count);
@@ -14,9 +14,9 @@ internal sealed class PcmTurnBuffer : IDisposable
     {
         if (_count + samples.Length > _samples.Length)
         {
-            var bigger = ArrayPool<short>.Shared.Rent(Math.Max(_samples.Length * 2, _count + samples.Length));
+            var bigger = BufferPool<short>.Rent(Math.Max(_samples.Length * 2, _count + samples.Length));
             _samples.AsSpan(0, _count).CopyTo(bigger);
-            ArrayPool<short>.Shared.Return(_samples);
+            BufferPool<short>.Return(_samples);
             _samples = bigger;
         }
 
@@ -35,7 +35,7 @@ internal sealed class PcmTurnBuffer : IDisposable
         var samples = Interlocked.Exchange(ref _samples, []);
         if (samples.Length > 0)
         {
-            ArrayPool<short>.Shared.Return(samples);
+            BufferPool<short>.Return(samples);
         }
 
         _count = 0;

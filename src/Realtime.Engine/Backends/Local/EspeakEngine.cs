@@ -1,7 +1,7 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using System.Text;
+using Realtime.Wire.Buffers;
 
 namespace Realtime.Engine.Backends.Local;
 
@@ -148,11 +148,11 @@ internal sealed unsafe class EspeakEngine
 
         if (wav != null && samples > 0)
         {
-            var buffer = ArrayPool<short>.Shared.Rent(samples);
+            var buffer = BufferPool<short>.Rent(samples);
             new ReadOnlySpan<short>(wav, samples).CopyTo(buffer);
             if (!job.Chunks.Writer.TryWrite((buffer, samples)))
             {
-                ArrayPool<short>.Shared.Return(buffer);
+                BufferPool<short>.Return(buffer);
                 return 1;
             }
         }

@@ -1,6 +1,6 @@
-using System.Buffers;
 using System.Text;
 using System.Threading.Channels;
+using Realtime.Wire.Buffers;
 
 namespace Realtime.Engine.Backends.Local;
 
@@ -56,7 +56,7 @@ internal sealed class EspeakJob
     {
         while (Chunks.Reader.TryRead(out var chunk))
         {
-            ArrayPool<short>.Shared.Return(chunk.Samples);
+            BufferPool<short>.Return(chunk.Samples);
         }
     }
 }

@@ -1,5 +1,5 @@
-using System.Buffers;
 using System.Runtime.CompilerServices;
+using Realtime.Wire.Buffers;
 
 namespace Realtime.Engine.Backends.Local;
 
@@ -46,7 +46,7 @@ public sealed class EspeakSynthesizer : ISpeechSynthesizer
                     finally
                     {
                         // The contract: samples are valid until the enumerator advances.
-                        ArrayPool<short>.Shared.Return(chunk.Samples);
+                        BufferPool<short>.Return(chunk.Samples);
                     }
                 }
             }

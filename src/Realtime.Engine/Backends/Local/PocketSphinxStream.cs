@@ -1,7 +1,7 @@
-using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Threading.Channels;
+using Realtime.Wire.Buffers;
 
 namespace Realtime.Engine.Backends.Local;
 
@@ -40,13 +40,13 @@ internal sealed class PocketSphinxStream : ISpeechRecognitionStream
             return;
         }
 
-        var buffer = ArrayPool<short>.Shared.Rent(samples.Length);
+        var buffer = BufferPool<short>.Rent(samples.Length);
         PocketSphinxSamples.ToPcm16(samples, buffer);
 
         if (!_audio.Writer.TryWrite(new PcmSegment(buffer, samples.Length)))
         {
             // Written after Complete or after the stream failed: nothing will read it.
-            ArrayPool<short>.Shared.Return(buffer);
+            BufferPool<short>.Return(buffer);
         }
     }
 
@@ -177,6 +177,6 @@ internal sealed class PocketSphinxStream : ISpeechRecognitionStream
     {
         public ReadOnlySpan<short> Samples => Buffer.AsSpan(0, Length);
 
-        public void Return() => ArrayPool<short>.Shared.Return(Buffer);
+        public void Return() => BufferPool<short>.Return(Buffer);
     }
 }

@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Realtime.Engine.Backends.Grpc;
+using Realtime.Wire.Buffers;
 
 namespace Realtime.Engine.Backends.OpenAiHttp;
 
@@ -41,7 +42,7 @@ internal sealed class OpenAiSpeechSynthesizer : ISpeechSynthesizer
         await using var _ = body.ConfigureAwait(false);
 
         var decoder = new PcmStreamDecoder(OpenAiPcmRate, detectHeader: true);
-        var buffer = ArrayPool<byte>.Shared.Rent(8192);
+        var buffer = BufferPool<byte>.Rent(8192);
         try
         {
             int read;
@@ -56,7 +57,7 @@ internal sealed class OpenAiSpeechSynthesizer : ISpeechSynthesizer
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            BufferPool<byte>.Return(buffer);
         }
     }
 
