@@ -136,6 +136,11 @@ public sealed partial class RealtimeSession : IWebSocketSession
                 while (reader.TryRead(out SessionMessage message))
                 {
                     Handle(message);
+                    if (PendingTurnDetection is { } detection)
+                    {
+                        // The append waits for a batched VAD inference; nothing else is handled until it is done.
+                        await CompleteTurnDetectionAsync(detection).ConfigureAwait(false);
+                    }
                 }
             }
         }
@@ -239,7 +244,10 @@ public sealed partial class RealtimeSession : IWebSocketSession
                 ArrayPool<byte>.Shared.Return(message.Buffer);
             }
 
-            Volatile.Write(ref _handled, _handled + 1);
+            if (PendingTurnDetection is null)
+            {
+                Volatile.Write(ref _handled, _handled + 1);
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Realtime.Engine.Backends;
 
 namespace Realtime.Engine.TurnDetection;
@@ -96,6 +97,40 @@ public sealed class TurnDetector : IDisposable
                 bool guarded = !_inSpeech && SamplesToMs(frameStart) < EchoGuardUntilMs;
                 bool loudEnough = !guarded || Rms(_frame) >= EchoMinRms;
                 float probability = _stream.Process(_frame);
+                Observability.EngineMetrics.VadFrame();
+                _processedSamples += _frame.Length;
+                OnFrame(probability, frameStart, _processedSamples, guarded, loudEnough, events);
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Process"/> for the session loop: frames go through the detector's <c>ProcessAsync</c>, so frames of
+    /// sessions speaking at the same time are inferred together. Completes synchronously whenever the detector
+    /// answers inline (one speaker, energy detector); otherwise the pooled builder reuses its state machine, so a
+    /// warm call allocates nothing. <paramref name="samples16k"/> must stay unchanged until this completes; events
+    /// are the same, in the same order, as <see cref="Process"/> would append.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask ProcessAsync(ReadOnlyMemory<float> samples16k, List<TurnEvent> events)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _samplesFed += samples16k.Length;
+        while (!samples16k.IsEmpty)
+        {
+            int take = Math.Min(samples16k.Length, _frame.Length - _frameFill);
+            samples16k.Span[..take].CopyTo(_frame.AsSpan(_frameFill));
+            _frameFill += take;
+            samples16k = samples16k[take..];
+            if (_frameFill == _frame.Length)
+            {
+                _frameFill = 0;
+                long frameStart = _processedSamples;
+                bool guarded = !_inSpeech && SamplesToMs(frameStart) < EchoGuardUntilMs;
+                bool loudEnough = !guarded || Rms(_frame) >= EchoMinRms;
+                ValueTask<float> pending = _stream.ProcessAsync(_frame);
+                float probability = pending.IsCompletedSuccessfully ? pending.Result : await pending.ConfigureAwait(false);
                 Observability.EngineMetrics.VadFrame();
                 _processedSamples += _frame.Length;
                 OnFrame(probability, frameStart, _processedSamples, guarded, loudEnough, events);

@@ -1,0 +1,205 @@
+namespace Realtime.Engine.Backends.Local;
+
+/// <summary>
+/// Natural batching of Silero frames across sessions: every stream of a detector submits its frame here, and
+/// whatever is queued when an inference starts is run as one batch (up to <see cref="MaxBatch"/>).
+/// </summary>
+/// <remarks>
+/// <para>
+/// No timer and no target batch size: a batch is "what arrived while the previous one ran". With one speaker the
+/// queue is empty, so the submitting session runs its frame inline on its own thread, exactly as the unbatched
+/// path did (no hand-off, no added latency). With many speakers, frames queue while an inference runs and the
+/// next inference takes them all, so the batch grows with load and the cost per frame falls (35 µs batched x32
+/// vs 74 µs alone) precisely when it matters.
+/// </para>
+/// <para>
+/// One inference runs at a time (intra-op threads stay 1 per Run): on a small machine VAD should not take more
+/// than one core away from the sessions, and a batch of 64 already costs less than a third of the frame time.
+/// The session that finds the batcher idle runs the first batch inline; if more frames queued meanwhile, it hands
+/// the rest to a thread-pool work item (this object, so no allocation) and returns to its own session instead of
+/// running other sessions' batches. That worker loops until the queue is empty.
+/// </para>
+/// <para>
+/// Waiters are completed with continuations forced asynchronous (see <see cref="SileroSpeechDetectorStream"/>), so
+/// session code never runs on the inference thread and a batch's completions are not serialised behind each other.
+/// Per-stream exactness: a stream has at most one frame in flight and its state is copied in and out of the batch
+/// rows around the Run, so results equal those of the stream run alone.
+/// </para>
+/// </remarks>
+internal sealed class SileroBatcher : IThreadPoolWorkItem, IDisposable
+{
+    /// <summary>Largest batch per inference; beyond it the per-frame cost no longer falls (see SileroBenchmarks).</summary>
+    public const int DefaultMaxBatch = 64;
+
+    private readonly Lock _gate = new();
+    private readonly Queue<SileroSpeechDetectorStream> _queue = new();
+    private readonly SileroBatch _batch;
+    private readonly SileroSpeechDetectorStream[] _taken;
+    private readonly float[] _probabilities;
+    private bool _running;
+    private bool _disposed;
+
+    public SileroBatcher(SileroSpeechDetector detector, int maxBatch = DefaultMaxBatch)
+    {
+        _batch = new SileroBatch(detector, maxBatch);
+        _taken = new SileroSpeechDetectorStream[maxBatch];
+        _probabilities = new float[maxBatch];
+    }
+
+    public int MaxBatch => _taken.Length;
+
+    /// <summary>Inferences run so far (diagnostics and tests: frames / batches = mean batch size).</summary>
+    public long Batches { get; private set; }
+
+    /// <summary>Frames inferred so far.</summary>
+    public long Frames { get; private set; }
+
+    /// <summary>
+    /// Queues the stream's frame (already in its input buffer). If nothing is running, runs it now on the calling
+    /// thread, so the stream's completion is signalled before this returns.
+    /// </summary>
+    public void Submit(SileroSpeechDetectorStream stream)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _queue.Enqueue(stream);
+            if (_running)
+            {
+                return;
+            }
+
+            _running = true;
+        }
+
+        RunBatch();
+        lock (_gate)
+        {
+            if (_queue.Count == 0)
+            {
+                _running = false;
+                return;
+            }
+        }
+
+        // Frames arrived while this session ran its batch: a worker takes them; this session goes on with its own.
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+    }
+
+    /// <summary>The hand-off worker: runs batches until the queue is empty.</summary>
+    void IThreadPoolWorkItem.Execute() => Drain();
+
+    /// <summary>
+    /// Tests and benchmarks: marks the batcher busy so submitted frames queue instead of running inline, as they do
+    /// under load; <see cref="Drain"/> then runs them on the calling thread.
+    /// </summary>
+    internal void Hold()
+    {
+        lock (_gate)
+        {
+            if (_running)
+            {
+                throw new InvalidOperationException("An inference is running.");
+            }
+
+            _running = true;
+        }
+    }
+
+    /// <summary>Runs queued batches until none is left, then marks the batcher idle.</summary>
+    internal void Drain()
+    {
+        while (true)
+        {
+            lock (_gate)
+            {
+                if (_queue.Count == 0)
+                {
+                    _running = false;
+                    return;
+                }
+            }
+
+            RunBatch();
+        }
+    }
+
+    private void RunBatch()
+    {
+        int count;
+        lock (_gate)
+        {
+            count = Math.Min(_queue.Count, _taken.Length);
+            for (int i = 0; i < count; i++)
+            {
+                _taken[i] = _queue.Dequeue();
+            }
+
+            if (_disposed)
+            {
+                FailTaken(count, new ObjectDisposedException(nameof(SileroBatcher)));
+                return;
+            }
+        }
+
+        if (count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            _batch.ProcessSubmitted(_taken.AsSpan(0, count), _probabilities);
+        }
+        catch (Exception e)
+        {
+            FailTaken(count, e);
+            return;
+        }
+
+        Batches++;
+        Frames += count;
+        for (int i = 0; i < count; i++)
+        {
+            SileroSpeechDetectorStream stream = _taken[i];
+            _taken[i] = null!;
+            stream.Complete(_probabilities[i]);
+        }
+    }
+
+    private void FailTaken(int count, Exception error)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            SileroSpeechDetectorStream stream = _taken[i];
+            _taken[i] = null!;
+            stream.Fail(error);
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            if (_running)
+            {
+                // The running batch fails what it takes next; the ONNX session outlives it (the detector disposes
+                // it after this), and the detector is only disposed at shutdown when sessions are gone.
+                return;
+            }
+
+            while (_queue.TryDequeue(out SileroSpeechDetectorStream? stream))
+            {
+                stream.Fail(new ObjectDisposedException(nameof(SileroBatcher)));
+            }
+        }
+
+        _batch.Dispose();
+    }
+}
