@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Realtime.Engine.Audio;
 using Realtime.Engine.Backends;
@@ -132,13 +131,20 @@ public sealed partial class RealtimeSession
     /// </summary>
     private ValueTask? PendingTurnDetection { get; set; }
 
-    /// <summary>Finishes an append whose turn detection went asynchronous: same error handling as <see cref="Handle"/>.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask CompleteTurnDetectionAsync(ValueTask detection)
+    /// <summary>
+    /// Finishes an append whose turn detection waited for a batched inference (awaited by the loop, which has no
+    /// other state machine per frame): same error handling as <see cref="Handle"/>, then the append counts as handled.
+    /// </summary>
+    private void CompleteTurnDetection(Exception? failure)
     {
+        PendingTurnDetection = null;
         try
         {
-            await detection.ConfigureAwait(false);
+            if (failure is not null)
+            {
+                throw failure;
+            }
+
             OnTurnEvents();
         }
         catch (Exception e)
@@ -147,7 +153,6 @@ public sealed partial class RealtimeSession
         }
         finally
         {
-            PendingTurnDetection = null;
             Volatile.Write(ref _handled, _handled + 1);
         }
     }

@@ -139,7 +139,17 @@ public sealed partial class RealtimeSession : IWebSocketSession
                     if (PendingTurnDetection is { } detection)
                     {
                         // The append waits for a batched VAD inference; nothing else is handled until it is done.
-                        await CompleteTurnDetectionAsync(detection).ConfigureAwait(false);
+                        Exception? failure = null;
+                        try
+                        {
+                            await detection.ConfigureAwait(false);
+                        }
+                        catch (Exception e)
+                        {
+                            failure = e;
+                        }
+
+                        CompleteTurnDetection(failure);
                     }
                 }
             }

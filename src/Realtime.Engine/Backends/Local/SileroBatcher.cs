@@ -20,8 +20,8 @@ namespace Realtime.Engine.Backends.Local;
 /// running other sessions' batches. That worker loops until the queue is empty.
 /// </para>
 /// <para>
-/// Waiters are completed with continuations forced asynchronous (see <see cref="SileroSpeechDetectorStream"/>), so
-/// session code never runs on the inference thread and a batch's completions are not serialised behind each other.
+/// Waiters are completed on thread-pool threads (each stream queues itself, see <see cref="SileroSpeechDetectorStream"/>),
+/// so session code never runs on the inference thread and a batch's completions are not serialised behind each other.
 /// Per-stream exactness: a stream has at most one frame in flight and its state is copied in and out of the batch
 /// rows around the Run, so results equal those of the stream run alone.
 /// </para>
@@ -72,12 +72,12 @@ internal sealed class SileroBatcher : IThreadPoolWorkItem, IDisposable
             _running = true;
         }
 
-        RunBatch();
+        RunBatch(stream);
         lock (_gate)
         {
             if (_queue.Count == 0)
             {
-                _running = false;
+                GoIdle();
                 return;
             }
         }
@@ -115,16 +115,27 @@ internal sealed class SileroBatcher : IThreadPoolWorkItem, IDisposable
             {
                 if (_queue.Count == 0)
                 {
-                    _running = false;
+                    GoIdle();
                     return;
                 }
             }
 
-            RunBatch();
+            RunBatch(null);
         }
     }
 
-    private void RunBatch()
+    /// <summary>Under the gate, with the queue empty: the runner stops; after Dispose it frees the batch it used.</summary>
+    private void GoIdle()
+    {
+        _running = false;
+        if (_disposed)
+        {
+            _batch.Dispose();
+        }
+    }
+
+    /// <summary>Runs one batch; <paramref name="caller"/> is the stream whose ProcessAsync is running it inline.</summary>
+    private void RunBatch(SileroSpeechDetectorStream? caller)
     {
         int count;
         lock (_gate)
@@ -137,7 +148,7 @@ internal sealed class SileroBatcher : IThreadPoolWorkItem, IDisposable
 
             if (_disposed)
             {
-                FailTaken(count, new ObjectDisposedException(nameof(SileroBatcher)));
+                FailTaken(count, new ObjectDisposedException(nameof(SileroBatcher)), caller);
                 return;
             }
         }
@@ -153,7 +164,7 @@ internal sealed class SileroBatcher : IThreadPoolWorkItem, IDisposable
         }
         catch (Exception e)
         {
-            FailTaken(count, e);
+            FailTaken(count, e, caller);
             return;
         }
 
@@ -163,17 +174,17 @@ internal sealed class SileroBatcher : IThreadPoolWorkItem, IDisposable
         {
             SileroSpeechDetectorStream stream = _taken[i];
             _taken[i] = null!;
-            stream.Complete(_probabilities[i]);
+            stream.Complete(_probabilities[i], stream == caller);
         }
     }
 
-    private void FailTaken(int count, Exception error)
+    private void FailTaken(int count, Exception error, SileroSpeechDetectorStream? caller)
     {
         for (int i = 0; i < count; i++)
         {
             SileroSpeechDetectorStream stream = _taken[i];
             _taken[i] = null!;
-            stream.Fail(error);
+            stream.Fail(error, stream == caller);
         }
     }
 
@@ -189,14 +200,14 @@ internal sealed class SileroBatcher : IThreadPoolWorkItem, IDisposable
             _disposed = true;
             if (_running)
             {
-                // The running batch fails what it takes next; the ONNX session outlives it (the detector disposes
-                // it after this), and the detector is only disposed at shutdown when sessions are gone.
+                // The runner fails what it takes next and frees the batch when it goes idle. The detector is only
+                // disposed at shutdown, after its sessions, so no inference should be running on the ONNX session.
                 return;
             }
 
             while (_queue.TryDequeue(out SileroSpeechDetectorStream? stream))
             {
-                stream.Fail(new ObjectDisposedException(nameof(SileroBatcher)));
+                stream.Fail(new ObjectDisposedException(nameof(SileroBatcher)), inline: false);
             }
         }
 

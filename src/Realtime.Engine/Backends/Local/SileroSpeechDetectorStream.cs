@@ -9,7 +9,7 @@ namespace Realtime.Engine.Backends.Local;
 /// <see cref="ProcessAsync"/> goes through the detector's shared <see cref="SileroBatcher"/>; the stream itself is
 /// the (reusable) completion source of the frame in flight, so a batched frame allocates nothing either.
 /// </summary>
-internal sealed class SileroSpeechDetectorStream : ISpeechDetectorStream, IValueTaskSource<float>
+internal sealed class SileroSpeechDetectorStream : ISpeechDetectorStream, IValueTaskSource<float>, IThreadPoolWorkItem
 {
     private readonly SileroSpeechDetector _detector;
     private readonly float[] _input = GC.AllocateArray<float>(SileroSpeechDetector.InputSize, pinned: true);
@@ -22,10 +22,15 @@ internal sealed class SileroSpeechDetectorStream : ISpeechDetectorStream, IValue
     private readonly RunOptions _runOptions = new();
     private bool _disposed;
     private bool _inFlight;
+    private float _result;
+    private Exception? _error;
 
-    // Continuations run on the thread pool, never inline on the batcher's thread: one session's event handling must
-    // not delay the other waiters of its batch nor the next inference.
-    private ManualResetValueTaskSourceCore<float> _completion = new() { RunContinuationsAsynchronously = true };
+    // A waiter's continuation must never run on the batcher's thread (one session's event handling would delay the
+    // rest of its batch and the next inference), so the batcher queues this stream itself to the thread pool
+    // (IThreadPoolWorkItem: no allocation) and the completion runs the continuation inline there. The core's own
+    // RunContinuationsAsynchronously would allocate a work item per frame for continuations that are not async
+    // state machines.
+    private ManualResetValueTaskSourceCore<float> _completion;
 
     public SileroSpeechDetectorStream(SileroSpeechDetector detector)
     {
@@ -82,17 +87,48 @@ internal sealed class SileroSpeechDetectorStream : ISpeechDetectorStream, IValue
         return new ValueTask<float>(this, _completion.Version);
     }
 
-    /// <summary>Called by the batcher once this stream's state and context hold the frame's result.</summary>
-    internal void Complete(float probability)
+    /// <summary>
+    /// Called by the batcher once this stream's state and context hold the frame's result. <paramref name="inline"/>:
+    /// the frame was submitted by the thread that ran it, which has not returned from ProcessAsync yet, so nobody
+    /// waits and the result is set here; otherwise it is set on a thread-pool thread, where the waiter continues.
+    /// </summary>
+    internal void Complete(float probability, bool inline)
     {
-        _inFlight = false;
-        _completion.SetResult(probability);
+        _result = probability;
+        _error = null;
+        Signal(inline);
     }
 
-    internal void Fail(Exception error)
+    internal void Fail(Exception error, bool inline)
+    {
+        _error = error;
+        Signal(inline);
+    }
+
+    private void Signal(bool inline)
+    {
+        if (inline)
+        {
+            ((IThreadPoolWorkItem)this).Execute();
+        }
+        else
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+    }
+
+    void IThreadPoolWorkItem.Execute()
     {
         _inFlight = false;
-        _completion.SetException(error);
+        if (_error is { } error)
+        {
+            _error = null;
+            _completion.SetException(error);
+        }
+        else
+        {
+            _completion.SetResult(_result);
+        }
     }
 
     float IValueTaskSource<float>.GetResult(short token) => _completion.GetResult(token);
