@@ -91,18 +91,19 @@ internal sealed class SileroBatcher : IThreadPoolWorkItem, IDisposable
 
     /// <summary>
     /// Tests and benchmarks: marks the batcher busy so submitted frames queue instead of running inline, as they do
-    /// under load; <see cref="Drain"/> then runs them on the calling thread.
+    /// under load; <see cref="Drain"/> then runs them on the calling thread. False while an inference runs.
     /// </summary>
-    internal void Hold()
+    internal bool TryHold()
     {
         lock (_gate)
         {
             if (_running)
             {
-                throw new InvalidOperationException("An inference is running.");
+                return false;
             }
 
             _running = true;
+            return true;
         }
     }
 
