@@ -138,23 +138,24 @@ public sealed partial class RealtimeSession
     private void CompleteTurnDetection(Exception? failure)
     {
         PendingTurnDetection = null;
-        try
+        if (failure is null)
         {
-            if (failure is not null)
+            try
             {
-                throw failure;
+                OnTurnEvents();
             }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+        }
 
-            OnTurnEvents();
-        }
-        catch (Exception e)
+        if (failure is not null)
         {
-            SendError(new ClientEventError("server_error", "The server had an error while processing your request: " + e.Message, null, "server_error"), null);
+            SendError(new ClientEventError("server_error", "The server had an error while processing your request: " + failure.Message, null, "server_error"), null);
         }
-        finally
-        {
-            Volatile.Write(ref _handled, _handled + 1);
-        }
+
+        Volatile.Write(ref _handled, _handled + 1);
     }
 
     /// <summary>Acts on the turn events of the append just detected (the second half of <see cref="OnInputAudio"/>).</summary>
