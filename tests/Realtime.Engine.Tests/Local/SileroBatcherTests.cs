@@ -253,6 +253,61 @@ public sealed class SileroBatcherTests(SileroDetectorFixture fixture) : IClassFi
     }
 
     [Fact]
+    public void A_lone_speaker_runs_inline_and_allocates_nothing()
+    {
+        float[] audio = SileroSpeechDetectorTests.Load16k("two_turns.wav");
+        using var turns = new TurnDetector(_detector, new TurnDetectionSettings());
+        var events = new List<TurnEvent>(16);
+        long batches = _detector.Batcher.Batches;
+        int appends = 0;
+
+        void Feed()
+        {
+            for (int offset = 0; offset + 640 <= audio.Length; offset += 640)
+            {
+                ValueTask detection = turns.ProcessAsync(audio.AsMemory(offset, 640), events); // 40 ms appends
+                Assert.True(detection.IsCompletedSuccessfully); // no other speaker: inferred before returning
+                detection.GetAwaiter().GetResult();
+                appends++;
+            }
+        }
+
+        Feed();
+        Assert.Equal(4, events.Count); // both turns: every path ran
+        var passes = new List<long>(5);
+        for (int pass = 0; pass < 5 && (passes.Count == 0 || passes[^1] != 0); pass++)
+        {
+            events.Clear();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            Feed();
+            passes.Add(GC.GetAllocatedBytesForCurrentThread() - before);
+            Assert.Equal(4, events.Count);
+        }
+
+        Assert.True(passes[^1] == 0, $"bytes per pass: {string.Join(", ", passes)}");
+        Assert.Equal(appends * 640 / Frame, _detector.Batcher.Batches - batches); // one inference per frame
+    }
+
+    [Fact]
+    public void Detectors_without_a_batched_path_answer_inline_with_the_synchronous_events()
+    {
+        var energy = new EnergySpeechDetector();
+        var expected = FixtureTurns.Detect(energy, "weather_question.wav", 20);
+        Assert.NotEmpty(expected);
+        float[] audio = SileroSpeechDetectorTests.Load16k("weather_question.wav");
+        using var turns = new TurnDetector(energy, new TurnDetectionSettings());
+        var events = new List<TurnEvent>();
+        for (int offset = 0; offset < audio.Length; offset += 320)
+        {
+            ValueTask detection = turns.ProcessAsync(audio.AsMemory(offset, Math.Min(320, audio.Length - offset)), events);
+            Assert.True(detection.IsCompletedSuccessfully);
+            detection.GetAwaiter().GetResult();
+        }
+
+        Assert.Equal(FixtureTurns.Describe(expected), FixtureTurns.Describe(events));
+    }
+
+    [Fact]
     public void A_second_frame_while_one_is_in_flight_is_refused()
     {
         SileroBatcher batcher = _detector.Batcher;
