@@ -16,8 +16,8 @@ namespace Realtime.Engine.Backends.Local;
 /// One inference runs at a time (intra-op threads stay 1 per Run): on a small machine VAD should not take more
 /// than one core away from the sessions, and a batch of 64 already costs less than a third of the frame time.
 /// The session that finds the batcher idle runs the first batch inline; if more frames queued meanwhile, it hands
-/// the rest to a thread-pool work item (this object, so no allocation) and returns to its own session instead of
-/// running other sessions' batches. That worker loops until the queue is empty.
+/// the rest to the batcher's own inference thread and returns to its own session instead of running other
+/// sessions' batches. That thread loops until the queue is empty, then sleeps until the next hand-off.
 /// </para>
 /// <para>
 /// Waiters are completed on thread-pool threads (each stream queues itself, see <see cref="SileroSpeechDetectorStream"/>),
@@ -26,17 +26,20 @@ namespace Realtime.Engine.Backends.Local;
 /// rows around the Run, so results equal those of the stream run alone.
 /// </para>
 /// </remarks>
-internal sealed class SileroBatcher : IThreadPoolWorkItem, IDisposable
+internal sealed class SileroBatcher : IDisposable
 {
     /// <summary>Largest batch per inference; beyond it the per-frame cost no longer falls (see SileroBenchmarks).</summary>
     public const int DefaultMaxBatch = 64;
 
-    private readonly Lock _gate = new();
+    // A plain object: the inference thread sleeps on it with Monitor.Wait, which System.Threading.Lock lacks.
+    private readonly object _gate = new();
     private readonly Queue<SileroSpeechDetectorStream> _queue = new();
     private readonly SileroBatch _batch;
     private readonly SileroSpeechDetectorStream[] _taken;
     private readonly float[] _probabilities;
+    private Thread? _thread;
     private bool _running;
+    private bool _handedOff;
     private bool _disposed;
 
     public SileroBatcher(SileroSpeechDetector detector, int maxBatch = DefaultMaxBatch)
@@ -80,14 +83,53 @@ internal sealed class SileroBatcher : IThreadPoolWorkItem, IDisposable
                 GoIdle();
                 return;
             }
-        }
 
-        // Frames arrived while this session ran its batch: a worker takes them; this session goes on with its own.
-        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+            // Frames arrived while this session ran its batch: the inference thread takes them over (the batcher
+            // stays marked running) and this session goes on with its own frame.
+            _thread ??= StartThread();
+            _handedOff = true;
+            Monitor.Pulse(_gate);
+        }
     }
 
-    /// <summary>The hand-off worker: runs batches until the queue is empty.</summary>
-    void IThreadPoolWorkItem.Execute() => Drain();
+    /// <summary>
+    /// The inference thread, dedicated rather than a thread-pool work item: under load the pool's queue is long
+    /// (every session's messages go through it) and frames waiting behind it would wait for the whole backlog; a
+    /// thread woken by Monitor.Pulse starts at once. It sleeps while sessions run lone frames inline.
+    /// </summary>
+    private Thread StartThread()
+    {
+        var thread = new Thread(static state => ((SileroBatcher)state!).RunThread())
+        {
+            IsBackground = true,
+            Name = "Silero VAD batches",
+        };
+        thread.Start(this);
+        return thread;
+    }
+
+    private void RunThread()
+    {
+        while (true)
+        {
+            lock (_gate)
+            {
+                while (!_handedOff && !_disposed)
+                {
+                    Monitor.Wait(_gate);
+                }
+
+                if (!_handedOff)
+                {
+                    return; // disposed and nothing handed over
+                }
+
+                _handedOff = false;
+            }
+
+            Drain();
+        }
+    }
 
     /// <summary>
     /// Tests and benchmarks: marks the batcher busy so submitted frames queue instead of running inline, as they do
@@ -203,6 +245,7 @@ internal sealed class SileroBatcher : IThreadPoolWorkItem, IDisposable
             }
 
             _disposed = true;
+            Monitor.Pulse(_gate); // the inference thread, if asleep, exits
             if (_running)
             {
                 // The runner fails what it takes next and frees the batch when it goes idle. The detector is only
