@@ -95,7 +95,8 @@ internal sealed class SileroBatcher : IDisposable
     /// <summary>
     /// The inference thread, dedicated rather than a thread-pool work item: under load the pool's queue is long
     /// (every session's messages go through it) and frames waiting behind it would wait for the whole backlog; a
-    /// thread woken by Monitor.Pulse starts at once. It sleeps while sessions run lone frames inline.
+    /// thread woken by Monitor.Pulse starts at once. Nor does it keep a pool thread busy for as long as load lasts,
+    /// which would make the pool inject threads. It sleeps while sessions run lone frames inline.
     /// </summary>
     private Thread StartThread()
     {
