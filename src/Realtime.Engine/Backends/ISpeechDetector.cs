@@ -21,6 +21,14 @@ public interface ISpeechDetectorStream : IDisposable
     /// <summary>Speech probability in [0, 1] for exactly <see cref="ISpeechDetector.FrameSamples"/> samples of 16 kHz audio in [-1, 1].</summary>
     float Process(ReadOnlySpan<float> frame);
 
+    /// <summary>
+    /// The same as <see cref="Process"/>, for detectors that infer many sessions' frames together (Silero batches
+    /// frames that arrive while an inference runs). The frame is copied before this returns; the result may come
+    /// later, and a stream has at most one frame in flight (await it before the next call, Reset or Dispose).
+    /// Detectors without a batched path answer inline, so the task is already complete.
+    /// </summary>
+    ValueTask<float> ProcessAsync(ReadOnlyMemory<float> frame) => new(Process(frame.Span));
+
     /// <summary>Forget the recurrent state (after a committed turn or a clear).</summary>
     void Reset();
 }

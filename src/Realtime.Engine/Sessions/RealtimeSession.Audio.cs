@@ -112,7 +112,55 @@ public sealed partial class RealtimeSession
         _liveRecognition?.Write(_samples16k.AsSpan(0, count));
         _turnEvents.Clear();
         _turns.EchoGuardUntilMs = EchoGuardUntilMs();
-        _turns.Process(_samples16k.AsSpan(0, count), _turnEvents);
+        // Silero frames of sessions speaking at once are inferred as one batch: the detection may complete later.
+        // The loop then awaits it before the next message (PendingTurnDetection), so events keep their order.
+        ValueTask detection = _turns.ProcessAsync(_samples16k.AsMemory(0, count), _turnEvents);
+        if (!detection.IsCompleted)
+        {
+            PendingTurnDetection = detection;
+            return;
+        }
+
+        detection.GetAwaiter().GetResult();
+        OnTurnEvents();
+    }
+
+    /// <summary>
+    /// Set when an append's turn detection waits for a batched VAD inference; the loop awaits it, then calls
+    /// <see cref="OnTurnEvents"/> before handling anything else. <see cref="_samples16k"/> stays untouched meanwhile.
+    /// </summary>
+    private ValueTask? PendingTurnDetection { get; set; }
+
+    /// <summary>
+    /// Finishes an append whose turn detection waited for a batched inference (awaited by the loop, which has no
+    /// other state machine per frame): same error handling as <see cref="Handle"/>, then the append counts as handled.
+    /// </summary>
+    private void CompleteTurnDetection(Exception? failure)
+    {
+        PendingTurnDetection = null;
+        if (failure is null)
+        {
+            try
+            {
+                OnTurnEvents();
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+        }
+
+        if (failure is not null)
+        {
+            SendError(new ClientEventError("server_error", "The server had an error while processing your request: " + failure.Message, null, "server_error"), null);
+        }
+
+        Volatile.Write(ref _handled, _handled + 1);
+    }
+
+    /// <summary>Acts on the turn events of the append just detected (the second half of <see cref="OnInputAudio"/>).</summary>
+    private void OnTurnEvents()
+    {
         foreach (TurnEvent turn in _turnEvents)
         {
             if (turn.Kind == TurnEventKind.SpeechStarted)

@@ -140,6 +140,21 @@ public sealed partial class RealtimeSession : IWebSocketSession
                 while (reader.TryRead(out SessionMessage message))
                 {
                     Handle(message);
+                    if (PendingTurnDetection is { } detection)
+                    {
+                        // The append waits for a batched VAD inference; nothing else is handled until it is done.
+                        Exception? failure = null;
+                        try
+                        {
+                            await detection.ConfigureAwait(false);
+                        }
+                        catch (Exception e)
+                        {
+                            failure = e;
+                        }
+
+                        CompleteTurnDetection(failure);
+                    }
                 }
             }
         }
@@ -243,7 +258,10 @@ public sealed partial class RealtimeSession : IWebSocketSession
                 BufferPool<byte>.Return(message.Buffer);
             }
 
-            Volatile.Write(ref _handled, _handled + 1);
+            if (PendingTurnDetection is null)
+            {
+                Volatile.Write(ref _handled, _handled + 1);
+            }
         }
     }
 

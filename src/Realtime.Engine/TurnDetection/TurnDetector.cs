@@ -1,3 +1,4 @@
+using System.Threading.Tasks.Sources;
 using Realtime.Engine.Backends;
 
 namespace Realtime.Engine.TurnDetection;
@@ -20,7 +21,7 @@ namespace Realtime.Engine.TurnDetection;
 /// is quieter than a user talking into it; a user who talks over the assistant still barges in, 160 ms later.
 /// </para>
 /// </remarks>
-public sealed class TurnDetector : IDisposable
+public sealed class TurnDetector : IDisposable, IValueTaskSource
 {
     /// <summary>Speech must last this long before SpeechStarted; shorter bursts are treated as noise.</summary>
     public const int MinSpeechMs = 90;
@@ -48,6 +49,15 @@ public sealed class TurnDetector : IDisposable
     private long _floorMs; // audio before this was committed or cleared: padding must not reach back into it
     private bool _disposed;
 
+    // ProcessAsync in progress: the samples still to feed, where events go, and the frame waiting for the detector.
+    private readonly Action _onFrameDone;
+    private ManualResetValueTaskSourceCore<bool> _detection;
+    private ReadOnlyMemory<float> _pendingSamples;
+    private List<TurnEvent>? _pendingEvents;
+    private ValueTask<float>? _pendingFrame;
+    private bool _pendingGuarded;
+    private bool _pendingLoudEnough;
+
     public TurnDetector(ISpeechDetector detector, TurnDetectionSettings settings)
     {
         ArgumentNullException.ThrowIfNull(detector);
@@ -55,6 +65,7 @@ public sealed class TurnDetector : IDisposable
         Settings = settings;
         _frame = new float[detector.FrameSamples];
         _stream = detector.OpenStream();
+        _onFrameDone = OnFrameDone;
     }
 
     /// <summary>Current settings; replaced by session.update between appends.</summary>
@@ -102,6 +113,129 @@ public sealed class TurnDetector : IDisposable
             }
         }
     }
+
+    /// <summary>
+    /// <see cref="Process"/> for the session loop: frames go through the detector's <c>ProcessAsync</c>, so frames of
+    /// sessions speaking at the same time are inferred together. Completes synchronously whenever the detector
+    /// answers inline (one speaker, energy detector). <paramref name="samples16k"/> and <paramref name="events"/> are
+    /// this detector's until the task completes; the events are the same, in the same order, as <see cref="Process"/>
+    /// appends. One call at a time.
+    /// </summary>
+    /// <remarks>
+    /// Hand-written rather than an async method: the task is this detector (a reusable source) and each frame's
+    /// continuation is one cached delegate, so a call that waits for a batch allocates nothing. An async method's
+    /// pooled state machines would not do: the runtime caches one per thread and one per core, while hundreds of
+    /// sessions wait at once. The continuation (the session loop) runs on the thread that completed the last frame.
+    /// </remarks>
+    public ValueTask ProcessAsync(ReadOnlyMemory<float> samples16k, List<TurnEvent> events)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_pendingEvents is not null)
+        {
+            throw new InvalidOperationException("The previous ProcessAsync has not completed.");
+        }
+
+        // Before the first frame is submitted: its completion may run on another thread before this returns.
+        _detection.Reset();
+        _samplesFed += samples16k.Length;
+        _pendingSamples = samples16k;
+        _pendingEvents = events;
+        bool done;
+        try
+        {
+            done = Advance();
+        }
+        catch
+        {
+            _pendingSamples = default;
+            _pendingEvents = null;
+            throw;
+        }
+
+        if (!done)
+        {
+            // From here the frame's completion owns the pending state (it may already be running elsewhere).
+            return new ValueTask(this, _detection.Version);
+        }
+
+        _pendingSamples = default;
+        _pendingEvents = null;
+        return default;
+    }
+
+    /// <summary>Feeds the pending samples frame by frame; false when a frame waits for the detector.</summary>
+    private bool Advance()
+    {
+        while (!_pendingSamples.IsEmpty)
+        {
+            int take = Math.Min(_pendingSamples.Length, _frame.Length - _frameFill);
+            _pendingSamples.Span[..take].CopyTo(_frame.AsSpan(_frameFill));
+            _frameFill += take;
+            _pendingSamples = _pendingSamples[take..];
+            if (_frameFill == _frame.Length)
+            {
+                _frameFill = 0;
+                long frameStart = _processedSamples;
+                bool guarded = !_inSpeech && SamplesToMs(frameStart) < EchoGuardUntilMs;
+                bool loudEnough = !guarded || Rms(_frame) >= EchoMinRms;
+                ValueTask<float> frame = _stream.ProcessAsync(_frame);
+                if (!frame.IsCompleted)
+                {
+                    _pendingFrame = frame;
+                    _pendingGuarded = guarded;
+                    _pendingLoudEnough = loudEnough;
+                    frame.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_onFrameDone);
+                    return false;
+                }
+
+                FinishFrame(frame.GetAwaiter().GetResult(), frameStart, guarded, loudEnough, _pendingEvents!);
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>A frame that waited for the detector is done: act on it, go on with the rest of the samples.</summary>
+    private void OnFrameDone()
+    {
+        try
+        {
+            float probability = _pendingFrame!.Value.GetAwaiter().GetResult();
+            _pendingFrame = null;
+            FinishFrame(probability, _processedSamples, _pendingGuarded, _pendingLoudEnough, _pendingEvents!);
+            if (!Advance())
+            {
+                return;
+            }
+        }
+        catch (Exception e)
+        {
+            _pendingFrame = null;
+            _pendingSamples = default;
+            _pendingEvents = null;
+            _detection.SetException(e);
+            return;
+        }
+
+        _pendingSamples = default;
+        _pendingEvents = null;
+        _detection.SetResult(true);
+    }
+
+    private void FinishFrame(float probability, long frameStart, bool guarded, bool loudEnough, List<TurnEvent> events)
+    {
+        Observability.EngineMetrics.VadFrame();
+        _processedSamples += _frame.Length;
+        OnFrame(probability, frameStart, _processedSamples, guarded, loudEnough, events);
+    }
+
+    void IValueTaskSource.GetResult(short token) => _detection.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _detection.GetStatus(token);
+
+    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _detection.OnCompleted(continuation, state, token, flags);
 
     /// <summary>Discards pending speech (input_audio_buffer.clear); the audio clock keeps running.</summary>
     public void CancelSpeech()

@@ -78,6 +78,46 @@ public sealed class SileroBatch : IDisposable
         }
     }
 
+    /// <summary>
+    /// Runs the frame each stream holds in its input buffer (context + frame, written by its ProcessAsync) as one
+    /// inference, and advances every stream's state and context as its own Process would have.
+    /// </summary>
+    internal void ProcessSubmitted(ReadOnlySpan<SileroSpeechDetectorStream> streams, Span<float> probabilities)
+    {
+        int count = streams.Length;
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, Capacity);
+        if (count == 0)
+        {
+            return;
+        }
+
+        const int Width = SileroSpeechDetector.StateWidth;
+        for (int b = 0; b < count; b++)
+        {
+            SileroSpeechDetectorStream stream = streams[b];
+            stream.Input.CopyTo(_input.AsSpan(b * SileroSpeechDetector.InputSize, SileroSpeechDetector.InputSize));
+            for (int layer = 0; layer < 2; layer++)
+            {
+                stream.State.AsSpan(layer * Width, Width).CopyTo(_state.AsSpan(((layer * count) + b) * Width, Width));
+            }
+        }
+
+        var binding = _bindings[count] ??= new Binding(this, count);
+        _detector.Session.RunWithBinding(_runOptions, binding.IoBinding);
+
+        for (int b = 0; b < count; b++)
+        {
+            SileroSpeechDetectorStream stream = streams[b];
+            for (int layer = 0; layer < 2; layer++)
+            {
+                _stateOut.AsSpan(((layer * count) + b) * Width, Width).CopyTo(stream.State.AsSpan(layer * Width, Width));
+            }
+
+            stream.AdvanceContext();
+            probabilities[b] = _output[b];
+        }
+    }
+
     public void Dispose()
     {
         foreach (var binding in _bindings)

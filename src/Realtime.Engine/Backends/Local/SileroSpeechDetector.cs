@@ -6,7 +6,8 @@ namespace Realtime.Engine.Backends.Local;
 /// Silero VAD v5 in-process through ONNX Runtime. One <see cref="InferenceSession"/> is shared by every stream
 /// (Run is thread-safe); each stream owns its recurrent state, audio context and pre-bound tensors, so a frame
 /// costs one native call and no managed allocation. <see cref="CreateBatch"/> runs many streams' frames as one
-/// inference along the batch dimension.
+/// inference along the batch dimension; streams' <c>ProcessAsync</c> do so automatically through one shared
+/// <see cref="SileroBatcher"/> when sessions speak at the same time.
 /// </summary>
 public sealed class SileroSpeechDetector : ISpeechDetector, IDisposable
 {
@@ -33,6 +34,7 @@ public sealed class SileroSpeechDetector : ISpeechDetector, IDisposable
     internal const string StateOutputName = "stateN";
 
     private readonly InferenceSession _session;
+    private readonly Lazy<SileroBatcher> _batcher;
 
     public SileroSpeechDetector(string modelPath)
     {
@@ -53,6 +55,7 @@ public sealed class SileroSpeechDetector : ISpeechDetector, IDisposable
         options.AddSessionConfigEntry("session.set_denormal_as_zero", "1");
         _session = new InferenceSession(modelPath, options);
         VerifyModel(_session);
+        _batcher = new Lazy<SileroBatcher>(() => new SileroBatcher(this));
     }
 
     public string Name => "builtin:silero";
@@ -61,12 +64,23 @@ public sealed class SileroSpeechDetector : ISpeechDetector, IDisposable
 
     internal InferenceSession Session => _session;
 
+    /// <summary>Shared by every stream's ProcessAsync: frames of sessions speaking at the same time run as one inference.</summary>
+    internal SileroBatcher Batcher => _batcher.Value;
+
     public ISpeechDetectorStream OpenStream() => new SileroSpeechDetectorStream(this);
 
     /// <summary>A batch runner for up to <paramref name="capacity"/> streams of this detector per inference.</summary>
     public SileroBatch CreateBatch(int capacity) => new(this, capacity);
 
-    public void Dispose() => _session.Dispose();
+    public void Dispose()
+    {
+        if (_batcher.IsValueCreated)
+        {
+            _batcher.Value.Dispose();
+        }
+
+        _session.Dispose();
+    }
 
     private static void VerifyModel(InferenceSession session)
     {
