@@ -7,20 +7,20 @@ using Google.Protobuf;
 using Grpc.Core;
 using Realtime.Engine.Audio;
 using Realtime.Engine.Backends.Grpc.Protocol;
-using Realtime.Engine.Backends.Local;
+using Realtime.Engine.Backends;
 using Realtime.Engine.TurnDetection;
 using Realtime.Wire.Audio;
 
 namespace Realtime.Baseline;
 
 /// <summary>One realtime connection of the baseline gateway: receive loop, DOM parse, VAD, and a response task per turn.</summary>
-public sealed class BaselineSession(WebSocket socket, SileroSpeechDetector silero, Backend.BackendClient backend)
+public sealed class BaselineSession(WebSocket socket, ISpeechDetector detector, Backend.BackendClient backend)
 {
     private const int OutputRate = 24_000;
     private static readonly string SharedDirectory = Path.Combine(Path.GetTempPath(), "realtime-baseline-stt");
 
     private readonly SemaphoreSlim _sendLock = new(1, 1);
-    private readonly TurnDetector _turns = new(silero, new TurnDetectionSettings());
+    private readonly TurnDetector _turns = new(detector, new TurnDetectionSettings());
     private readonly InputAudioConverter _converter = new(AudioFormat.Pcm16);
     private readonly List<TurnEvent> _events = [];
     private readonly MemoryStream _uncommitted = new();

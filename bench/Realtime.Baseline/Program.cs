@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Grpc.Net.Client;
 using Realtime.Baseline;
+using Realtime.Engine.Backends;
 using Realtime.Engine.Backends.Grpc.Protocol;
 using Realtime.Engine.Backends.Local;
 
@@ -11,12 +12,13 @@ using Realtime.Engine.Backends.Local;
 // the same event work the load generator exercises (session.created/updated, append, server_vad turns, STT -> LLM
 // stream -> TTS stream, audio deltas, response.done). It uses the SAME Silero detector, TurnDetector and resampler
 // as the real server (Realtime.Engine), so a comparison measures only the wire and event layer. Not slowed on
-// purpose. Configuration: Baseline:Backend (grpc://host:port), Baseline:SileroModelPath, Baseline:ApiKey.
+// purpose. Configuration: Baseline:Backend (grpc://host:port), Baseline:SileroModelPath, Baseline:ApiKey,
+// Baseline:Vad=energy (the energy detector instead of Silero, to measure what VAD costs).
 WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(args);
 string backendUri = builder.Configuration["Baseline:Backend"] ?? throw new InvalidOperationException("Baseline:Backend (grpc://host:port) is required");
 string sileroPath = builder.Configuration["Baseline:SileroModelPath"] ?? "models/silero_vad_v5.onnx";
 string? apiKey = builder.Configuration["Baseline:ApiKey"];
-builder.Services.AddSingleton(new SileroSpeechDetector(sileroPath));
+builder.Services.AddSingleton<ISpeechDetector>(builder.Configuration["Baseline:Vad"] == "energy" ? new EnergySpeechDetector() : new SileroSpeechDetector(sileroPath));
 builder.Services.AddSingleton(GrpcChannel.ForAddress(backendUri.Replace("grpc://", "http://", StringComparison.Ordinal)));
 WebApplication app = builder.Build();
 
@@ -59,7 +61,7 @@ app.Map("/v1/realtime", async (HttpContext context) =>
     }
 
     using var socket = await context.WebSockets.AcceptWebSocketAsync();
-    var session = new BaselineSession(socket, context.RequestServices.GetRequiredService<SileroSpeechDetector>(), backend);
+    var session = new BaselineSession(socket, context.RequestServices.GetRequiredService<ISpeechDetector>(), backend);
     await session.RunAsync(context.RequestAborted);
 });
 

@@ -16,6 +16,7 @@ public sealed class LoadOptions
     public string? BaselineBinary { get; private set; }
     public string? Report { get; private set; }
     public string ApiKey { get; private set; } = "sk-load-test";
+    public string Vad { get; private set; } = "silero";
 
     public static LoadOptions Parse(string[] args)
     {
@@ -36,6 +37,7 @@ public sealed class LoadOptions
                 case "--baseline": options.BaselineBinary = value; break;
                 case "--report": options.Report = value; break;
                 case "--api-key": options.ApiKey = value; break;
+                case "--vad": options.Vad = value is "silero" or "energy" ? value : throw new ArgumentException("--vad silero|energy"); break;
                 default: throw new ArgumentException("unknown option " + args[i]);
             }
 

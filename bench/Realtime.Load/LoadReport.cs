@@ -11,7 +11,7 @@ public sealed class LoadReport
 
     public LoadReport(LoadOptions options, SpeechFixture fixture, Func<string, string> describe)
     {
-        Line($"## Load run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC — backend `{options.Backend}`, fixture `{fixture.Name}`, {options.DurationSeconds} s per speaking run");
+        Line($"## Load run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC — backend `{options.Backend}`, fixture `{fixture.Name}`, VAD `{options.Vad}`, {options.DurationSeconds} s per speaking run");
         Line();
         Line($"- Machine: {CpuModel()}, {Environment.ProcessorCount} cores, {MemoryTotal()} RAM, .NET {Environment.Version}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
         Line($"- `uptime` before: {Uptime()}");
@@ -49,6 +49,7 @@ public sealed class LoadReport
         Row("backend handling per turn, mean (ms, subtracted above)", results, r => F(r.BackendTurnMs, 3), r => r.BackendTurnMs);
         Row("errors", results, r => r.ErrorCount == 0 ? "0" : $"{r.ErrorCount}: {r.Errors}", null);
         Row("server CPU s per session-minute", results, r => F(r.CpuSecondsPerSessionMinute, 3), r => r.CpuSecondsPerSessionMinute);
+        Row("share of that CPU spent in the kernel (stime)", results, r => F(r.SystemCpuShare * 100, 0) + " %", null);
         Row("server RSS growth per speaking session (KB)", results, r => F(r.RssBytesPerSession / 1024, 1), r => r.RssBytesPerSession);
         Row("load tool CPU s during the run (shares the cores)", results, r => F(r.ToolCpuSeconds, 1), null);
         Line();

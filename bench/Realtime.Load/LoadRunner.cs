@@ -54,7 +54,8 @@ public sealed class LoadRunner(LoadOptions options, ServerLauncher launcher, Spe
         double window = (double)(last.Timestamp - first.Timestamp) / Stopwatch.Frequency;
         double cpuPerSessionMinute = server is null || held == 0 ? double.NaN : (last.CpuSeconds - first.CpuSeconds) / (held * window / 60);
         double rssPerSession = server is null || held == 0 ? double.NaN : (double)(last.RssBytes - before.RssBytes) / held;
-        return new SpeakingResult(target, count, held, passes, turns, backendTimes.MeanTurnMs, errors.ToString(), errors.Total, cpuPerSessionMinute, rssPerSession, toolCpu, window);
+        double systemShare = server is null ? double.NaN : (last.SystemCpuSeconds - first.SystemCpuSeconds) / (last.CpuSeconds - first.CpuSeconds);
+        return new SpeakingResult(target, count, held, passes, turns, backendTimes.MeanTurnMs, errors.ToString(), errors.Total, cpuPerSessionMinute, systemShare, rssPerSession, toolCpu, window);
     }
 
     public async Task<IdleResult> RunIdleAsync(string target, int count)

@@ -37,6 +37,7 @@ public sealed class ServerLauncher(LoadOptions options, string repoRoot, Instant
                     args.Add($"--Realtime:Models:load:{stage}:Model=instant");
                 }
 
+                args.Add($"--Realtime:Models:load:Vad:Backend=builtin:{options.Vad}");
                 args.Add("--Realtime:DefaultModel=load");
             }
 
@@ -50,7 +51,7 @@ public sealed class ServerLauncher(LoadOptions options, string repoRoot, Instant
                 throw new InvalidOperationException("the baseline gateway has no built-in engines; use --backend instant");
             }
 
-            return await ServerProcess.StartAsync(BaselineProgram, [$"--Baseline:ApiKey={options.ApiKey}", $"--Baseline:Backend={backend.Uri}", $"--Baseline:SileroModelPath={SileroModel}", "--Logging:LogLevel:Default=Warning"], repoRoot);
+            return await ServerProcess.StartAsync(BaselineProgram, [$"--Baseline:ApiKey={options.ApiKey}", $"--Baseline:Backend={backend.Uri}", $"--Baseline:SileroModelPath={SileroModel}", $"--Baseline:Vad={options.Vad}", "--Logging:LogLevel:Default=Warning"], repoRoot);
         }
 
         return null;

@@ -73,7 +73,8 @@ public sealed class ServerProcess : IAsyncDisposable
         string stat = File.ReadAllText($"/proc/{Pid}/stat");
         // Fields after the command name (which may contain spaces) start after the last ')'.
         string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        double cpu = (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / ClockTicksPerSecond;
+        double system = long.Parse(fields[12], CultureInfo.InvariantCulture) / ClockTicksPerSecond;
+        double cpu = (long.Parse(fields[11], CultureInfo.InvariantCulture) / ClockTicksPerSecond) + system;
         long rss = 0;
         foreach (string line in File.ReadLines($"/proc/{Pid}/status"))
         {
@@ -83,7 +84,7 @@ public sealed class ServerProcess : IAsyncDisposable
             }
         }
 
-        return new ProcessSample(cpu, rss, Stopwatch.GetTimestamp());
+        return new ProcessSample(cpu, system, rss, Stopwatch.GetTimestamp());
     }
 
     /// <summary>Managed heap after a forced full GC (diagnostics endpoint), or -1 when the server does not offer it.</summary>

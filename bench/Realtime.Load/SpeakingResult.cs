@@ -11,6 +11,7 @@ public sealed record SpeakingResult(
     string Errors,
     int ErrorCount,
     double CpuSecondsPerSessionMinute,
+    double SystemCpuShare,
     double RssBytesPerSession,
     double ToolCpuSeconds,
     double WindowSeconds);
