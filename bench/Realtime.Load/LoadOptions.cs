@@ -17,12 +17,19 @@ public sealed class LoadOptions
     public string? Report { get; private set; }
     public string ApiKey { get; private set; } = "sk-load-test";
     public string Vad { get; private set; } = "silero";
+    public bool WarmUp { get; private set; } = true;
 
     public static LoadOptions Parse(string[] args)
     {
         var options = new LoadOptions();
         for (int i = 0; i < args.Length; i++)
         {
+            if (args[i] == "--no-warmup")
+            {
+                options.WarmUp = false;
+                continue;
+            }
+
             string value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException("missing value for " + args[i]);
             switch (args[i])
             {

@@ -88,6 +88,11 @@ public sealed class LoadRunner(LoadOptions options, ServerLauncher launcher, Spe
     /// <summary>Two sessions speak one pass first, so JIT compilation and backend connections are not measured.</summary>
     private async Task WarmUpAsync(Uri uri)
     {
+        if (!options.WarmUp)
+        {
+            return;
+        }
+
         var errors = new ErrorCounts();
         int passChunks = fixture.Chunks.Length + SpeakingSession.GapChunks;
         var warm = new[] { new SpeakingSession(fixture, errors, passChunks), new SpeakingSession(fixture, errors, passChunks) };
