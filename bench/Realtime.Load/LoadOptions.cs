@@ -18,6 +18,8 @@ public sealed class LoadOptions
     public string ApiKey { get; private set; } = "sk-load-test";
     public string Vad { get; private set; } = "silero";
     public bool WarmUp { get; private set; } = true;
+    public int HoldSeconds { get; private set; }
+    public int BackendConcurrency { get; private set; } = 1024;
 
     public static LoadOptions Parse(string[] args)
     {
@@ -44,6 +46,8 @@ public sealed class LoadOptions
                 case "--baseline": options.BaselineBinary = value; break;
                 case "--report": options.Report = value; break;
                 case "--api-key": options.ApiKey = value; break;
+                case "--hold": options.HoldSeconds = Bounded(int.Parse(value, CultureInfo.InvariantCulture), 0, 600, "--hold"); break;
+                case "--backend-concurrency": options.BackendConcurrency = Bounded(int.Parse(value, CultureInfo.InvariantCulture), 1, 65_536, "--backend-concurrency"); break;
                 case "--vad": options.Vad = value is "silero" or "energy" ? value : throw new ArgumentException("--vad silero|energy"); break;
                 default: throw new ArgumentException("unknown option " + args[i]);
             }

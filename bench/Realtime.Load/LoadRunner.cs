@@ -79,6 +79,13 @@ public sealed class LoadRunner(LoadOptions options, ServerLauncher launcher, Spe
         long heapAfter = server is null ? -1 : await server.ManagedHeapAsync();
         ProcessSample after = server?.Sample() ?? default;
         held = Math.Min(held, sockets.Count(s => s.IsOpen));
+        if (options.HoldSeconds > 0)
+        {
+            // Keeps the idle sessions open so the server can be inspected (e.g. `dotnet-gcdump collect -p PID`).
+            Console.Error.WriteLine($"holding {held} idle sessions for {options.HoldSeconds} s; server pid {server?.Pid}");
+            await Task.Delay(TimeSpan.FromSeconds(options.HoldSeconds));
+        }
+
         await Parallel.ForEachAsync(sockets, new ParallelOptions { MaxDegreeOfParallelism = ConnectParallelism }, async (s, _) => await s.DisposeAsync());
         double heapPerSession = heapBefore < 0 || heapAfter < 0 || held == 0 ? double.NaN : (double)(heapAfter - heapBefore) / held;
         double rssPerSession = server is null || held == 0 ? double.NaN : (double)(after.RssBytes - before.RssBytes) / held;

@@ -38,6 +38,8 @@ public sealed class ServerLauncher(LoadOptions options, string repoRoot, Instant
                 }
 
                 args.Add($"--Realtime:Models:load:Vad:Backend=builtin:{options.Vad}");
+                // The instant backend serves calls concurrently (the baseline does not queue them either).
+                args.Add($"--Realtime:Backends:MaxConcurrency={options.BackendConcurrency}");
                 args.Add("--Realtime:DefaultModel=load");
             }
 

@@ -22,6 +22,8 @@ public static class EngineServices
                 SharedDirectory = configuration["Realtime:Backends:SharedDirectory"] is { Length: > 0 } dir
                     ? dir
                     : new BackendRegistryOptions().SharedDirectory,
+                // 1 suits LocalAI's single-worker backends; servers that batch (vLLM, a backend farm) take more.
+                MaxConcurrency = ReadInt(configuration, "Realtime:Backends:MaxConcurrency", 1, 1, 65_536),
             },
             sp.GetRequiredService<BuiltinEngines>().Factories,
             sp.GetRequiredService<ILoggerFactory>()));
