@@ -92,14 +92,11 @@ public sealed class LoadReport
             cells.Add(s.Length == 0 ? "–" : $"{F(P(s, 50), 2)} / {F(P(s, 90), 2)} / {F(P(s, 99), 2)} / {F(s[^1], 2)}");
         }
 
-        if (sorted.Length > 1 && sorted[0].Length > 0)
+        for (int i = 1; i < sorted.Length; i++)
         {
-            for (int i = 1; i < sorted.Length; i++)
-            {
-                double[] o = sorted[0];
-                double[] b = sorted[i];
-                cells.Add(b.Length == 0 ? "–" : $"{Ratio(P(b, 50), P(o, 50))} / {Ratio(P(b, 90), P(o, 90))} / {Ratio(P(b, 99), P(o, 99))} / {Ratio(b[^1], o[^1])}");
-            }
+            double[] o = sorted[0];
+            double[] b = sorted[i];
+            cells.Add(b.Length == 0 || o.Length == 0 ? "–" : $"{Ratio(P(b, 50), P(o, 50))} / {Ratio(P(b, 90), P(o, 90))} / {Ratio(P(b, 99), P(o, 99))} / {Ratio(b[^1], o[^1])}");
         }
 
         Line($"| {name}, p50 / p90 / p99 / max | {string.Join(" | ", cells)} |");

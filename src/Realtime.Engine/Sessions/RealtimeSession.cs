@@ -137,6 +137,9 @@ public sealed partial class RealtimeSession : IWebSocketSession
                 {
                     Handle(message);
                 }
+
+                // Every payload was copied to the connection by now; an idle session keeps no event buffer.
+                _writer.ReleaseBuffer();
             }
         }
         finally
