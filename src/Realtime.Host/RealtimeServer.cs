@@ -40,6 +40,7 @@ public static class RealtimeServer
         ClientSecrets.ClientSecretEndpoints.Map(app);
         app.MapGet("/readyz", ReadinessEndpoint.HandleAsync);
         app.MapPrometheusScrapingEndpoint("/metrics");
+        Diagnostics.MemoryDiagnosticsEndpoint.Map(app);
         app.Map(Realtime.Wire.Http.Handshake.RealtimePath, RealtimeUpgradeEndpoint.HandleAsync);
         return app;
     }

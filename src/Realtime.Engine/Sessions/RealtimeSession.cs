@@ -156,6 +156,9 @@ public sealed partial class RealtimeSession : IWebSocketSession
                         CompleteTurnDetection(failure);
                     }
                 }
+
+                // Every payload was copied to the connection by now; an idle session keeps no event buffer.
+                _writer.ReleaseBuffer();
             }
         }
         finally

@@ -26,6 +26,8 @@ public static class EngineServices
                     : new BackendRegistryOptions().SharedDirectory,
                 // Deadline of one backend call (a whole LLM stream, one transcription, one synthesis).
                 CallTimeout = TimeSpan.FromSeconds(ReadInt(configuration, "Realtime:Backends:CallTimeoutSeconds", (int)new BackendRegistryOptions().CallTimeout.TotalSeconds, 1, 3600)),
+                // 1 suits LocalAI's single-worker backends; servers that batch (vLLM, a backend farm) take more.
+                MaxConcurrency = ReadInt(configuration, "Realtime:Backends:MaxConcurrency", 1, 1, 65_536),
             },
             sp.GetRequiredService<BuiltinEngines>().Factories,
             sp.GetRequiredService<ILoggerFactory>()));

@@ -21,12 +21,10 @@ public sealed class ServerEventWriter : IDisposable
     private static readonly JsonEncodedText CallIdName = JsonEncodedText.Encode("call_id");
     private static readonly JsonEncodedText DeltaName = JsonEncodedText.Encode("delta");
 
-    private const int InitialCapacity = 4096;
-
-    // Kept after a rare huge event (e.g. retrieving a long audio item) only until the next event: idle sessions stay small.
-    private const int RetainedCapacity = 256 * 1024;
-
-    private ArrayBufferWriter<byte> _buffer = new(InitialCapacity);
+    // Rented per event and returned at the next one or by ReleaseBuffer when the session goes quiet: an idle session
+    // holds no output buffer (a permanent 4 KB one was the largest part of an idle session's heap), and a rare huge
+    // event (retrieving a long audio item) is not kept either.
+    private readonly Connections.PooledBufferWriter _buffer = new();
     private readonly Utf8JsonWriter _json;
 
     public ServerEventWriter(Dialect dialect)
@@ -41,12 +39,7 @@ public sealed class ServerEventWriter : IDisposable
     /// <summary>Starts an event: `{"type":…,"event_id":"event_…"`. Continue with the returned writer, finish with <see cref="End"/>.</summary>
     public Utf8JsonWriter Begin(ServerEventType type)
     {
-        if (_buffer.Capacity > RetainedCapacity)
-        {
-            _buffer = new ArrayBufferWriter<byte>(InitialCapacity);
-        }
-
-        _buffer.ResetWrittenCount();
+        _buffer.Reset();
         _json.Reset(_buffer);
         _json.WriteStartObject();
         _json.WriteString(TypeName, ServerEventNames.Get(type, Dialect));
@@ -111,5 +104,12 @@ public sealed class ServerEventWriter : IDisposable
         return _buffer.WrittenSpan;
     }
 
-    public void Dispose() => _json.Dispose();
+    /// <summary>Returns the output buffer to the pool; the last payload is invalid afterwards. Call when the loop goes idle.</summary>
+    public void ReleaseBuffer() => _buffer.Reset();
+
+    public void Dispose()
+    {
+        _json.Dispose();
+        _buffer.Reset();
+    }
 }

@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace Realtime.EndToEnd.Tests;
+
+/// <summary>
+/// The load generator (bench/Realtime.Load) end to end, tiny: it starts the real server as a child process, two
+/// sessions speak one fixture pass each at real time against the instant gRPC backend, then 20 idle sessions are
+/// measured through the gated diagnostics endpoint. Proves the instrument works; the figures are not asserted.
+/// </summary>
+public sealed partial class LoadSmokeTests
+{
+    [Fact]
+    public async Task Two_speaking_sessions_and_twenty_idle_ones_are_measured_without_errors()
+    {
+        // bin/<Configuration>/net10.0/ of this test: the tool and the server were built in the same configuration.
+        string configuration = Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd('/')))!;
+        string tool = Path.Combine(Repo.Root, "bench", "Realtime.Load", "bin", configuration, "net10.0", "Realtime.Load.dll");
+        string server = Path.Combine(Repo.Root, "src", "Realtime.Host", "bin", configuration, "net10.0", "realtime-fast.dll");
+        Assert.True(File.Exists(tool), tool);
+        Assert.True(File.Exists(server), server);
+
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { tool, "--target", "ours", "--backend", "instant", "--sessions", "2", "--duration", "5", "--idle", "20", "--no-warmup", "--server", server, "--audio-dir", Path.GetDirectoryName(Repo.Audio("weather_question.wav"))! },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Repo.Root,
+        };
+        using Process process = Process.Start(start)!;
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        Task<string> stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromMinutes(2));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+
+        string report = await stdout;
+        Assert.True(process.ExitCode == 0, report + await stderr);
+        Assert.Contains("### 2 paced speaking sessions", report, StringComparison.Ordinal);
+        Assert.Contains("| sessions held | 2/2 |", report, StringComparison.Ordinal);
+        Assert.Contains("| turns measured / fixture passes sent | 2/2 |", report, StringComparison.Ordinal);
+        Assert.Contains("| errors | 0 |", report, StringComparison.Ordinal);
+        Assert.Contains("| sessions held | 20/20 |", report, StringComparison.Ordinal);
+        Assert.Contains("| errors | none |", report, StringComparison.Ordinal);
+        // The idle heap figure exists only when the diagnostics endpoint answered (it is off unless enabled).
+        Assert.Matches(HeapRow(), report);
+        // speech_stopped arrives after the 500 ms of silence server_vad waits for, never before.
+        Match stopped = StoppedRow().Match(report);
+        Assert.True(stopped.Success, report);
+        Assert.True(double.Parse(stopped.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) >= 500, report);
+    }
+
+    [GeneratedRegex(@"\| managed heap per idle session \(bytes, after forced full GC\) \| -?[\d,]+ \|")]
+    private static partial Regex HeapRow();
+
+    [GeneratedRegex(@"\| audio end → speech_stopped \(ms; includes silence_duration_ms 500\), p50 / p90 / p99 / max \| ([\d.,]+) /")]
+    private static partial Regex StoppedRow();
+}
