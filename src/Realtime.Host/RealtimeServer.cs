@@ -32,7 +32,7 @@ public static class RealtimeServer
         configure?.Invoke(builder);
 
         WebApplication app = builder.Build();
-        // Build the profiles now: a malformed backend fails the start, and built-in engines load before the first session.
+        // Check the profiles now (a malformed backend fails the start); EngineWarmup loads the engines beside Kestrel's start.
         app.Services.GetRequiredService<ProfileEngineResolver>();
         // Created now so it hears ApplicationStopping even if no session ever opened.
         app.Services.GetRequiredService<SessionRegistry>();

@@ -2,6 +2,7 @@ using System.IO.Pipelines;
 using Microsoft.Extensions.Options;
 using Realtime.Engine.Sessions;
 using Realtime.Host.ClientSecrets;
+using Realtime.Host.Engines;
 using Realtime.Host.Observability;
 using Realtime.Host.Operations;
 using Realtime.Host.Options;
@@ -20,6 +21,7 @@ internal sealed class RealtimeConnectionRunner(
     ClientSecretStore clientSecrets,
     IOptions<RealtimeServerOptions> options,
     SessionRegistry registry,
+    EngineWarmup warmup,
     ILogger<RealtimeConnectionRunner> logger)
 {
     // One scope per connection, around everything that runs for it (the Engine's session loop and the backend calls it
@@ -96,7 +98,13 @@ internal sealed class RealtimeConnectionRunner(
         {
             info = info with { SessionId = sessionId };
             var metered = new MeteredOutput(connection);
-            OpenSession? admission = registry.TryOpen(admittedKey, metered);
+            if (!warmup.Loaded.IsCompleted)
+            {
+                // Only in the first few hundred milliseconds after start, while the engines load.
+                await warmup.Loaded.ConfigureAwait(false);
+            }
+
+            OpenSession? admission = warmup.Failure is null ? registry.TryOpen(admittedKey, metered) : null;
             if (admission is null)
             {
                 session = new RejectedSession(connection, null, "The server cannot take this session now (shutting down or at its session limit).", 1013);

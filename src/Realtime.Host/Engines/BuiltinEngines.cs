@@ -47,22 +47,54 @@ public sealed class BuiltinEngines : IDisposable
 
     public BackendRegistryBuiltins Factories => new()
     {
-        SpeechDetector = (name, _) => name switch
+        SpeechDetector = (name, _) =>
         {
-            "silero" => _silero.Value,
-            "energy" => Track("builtin:energy", () => _energy.Value),
-            _ => throw new FormatException($"Unknown built-in VAD 'builtin:{name}'; use builtin:silero or builtin:energy."),
+            CheckName("Vad", name);
+            return name == "silero" ? _silero.Value : Track("builtin:energy", () => _energy.Value);
         },
-        SpeechRecognizer = (name, _) => name == "pocketsphinx"
-            ? _pocketSphinx.Value
-            : throw new FormatException($"Unknown built-in transcription engine 'builtin:{name}'; use builtin:pocketsphinx."),
-        ChatModel = (name, _) => name == "echo"
-            ? Track("builtin:echo", () => _echo.Value)
-            : throw new FormatException($"Unknown built-in LLM 'builtin:{name}'; use builtin:echo."),
-        SpeechSynthesizer = (name, _) => name is "espeak-ng" or "espeak"
-            ? _espeak.Value
-            : throw new FormatException($"Unknown built-in TTS 'builtin:{name}'; use builtin:espeak-ng."),
+        SpeechRecognizer = (name, _) =>
+        {
+            CheckName("Transcription", name);
+            return _pocketSphinx.Value;
+        },
+        ChatModel = (name, _) =>
+        {
+            CheckName("Llm", name);
+            return Track("builtin:echo", () => _echo.Value);
+        },
+        SpeechSynthesizer = (name, _) =>
+        {
+            CheckName("Tts", name);
+            return _espeak.Value;
+        },
     };
+
+    /// <summary>
+    /// Throws <see cref="FormatException"/> unless <paramref name="name"/> is a built-in engine for the stage
+    /// (`Vad`, `Transcription`, `Llm`, `Tts`). Cheap, so configuration is checked at startup before any engine loads.
+    /// </summary>
+    public static void CheckName(string stage, string name)
+    {
+        bool known = stage switch
+        {
+            "Vad" => name is "silero" or "energy",
+            "Transcription" => name == "pocketsphinx",
+            "Llm" => name == "echo",
+            "Tts" => name is "espeak-ng" or "espeak",
+            _ => false,
+        };
+        if (!known)
+        {
+            string expected = stage switch
+            {
+                "Vad" => "builtin:silero or builtin:energy",
+                "Transcription" => "builtin:pocketsphinx",
+                "Llm" => "builtin:echo",
+                _ => "builtin:espeak-ng",
+            };
+            throw new FormatException($"Unknown built-in {stage} engine 'builtin:{name}'; use {expected}.");
+        }
+    }
 
     public void Dispose()
     {

@@ -32,6 +32,8 @@ public static class EngineServices
             sp.GetRequiredService<BuiltinEngines>().Factories,
             sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<ProfileEngineResolver>();
+        services.AddSingleton<EngineWarmup>();
+        services.AddHostedService(sp => sp.GetRequiredService<EngineWarmup>());
         services.AddSingleton(sp => new RealtimeSessionFactory(sp.GetRequiredService<ProfileEngineResolver>(), ReadSessionOptions(configuration, sp.GetRequiredService<IOptions<RealtimeServerOptions>>().Value.Limits),
             logger: sp.GetRequiredService<ILoggerFactory>().CreateLogger<RealtimeSession>()));
         services.AddSingleton<IRealtimeSessionFactory, EngineSessionFactory>();

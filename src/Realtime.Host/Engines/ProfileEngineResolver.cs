@@ -5,12 +5,14 @@ using Realtime.Engine.Sessions;
 namespace Realtime.Host.Engines;
 
 /// <summary>
-/// Builds every profile's engines once at startup (so a malformed backend URI fails the start with its key
-/// named, and built-in engines are loaded before the first session) and hands them to sessions by model name.
+/// Checks every profile at construction (a malformed backend URI or an unknown built-in engine fails the start with
+/// its key named) and builds the engines once, in <see cref="Load"/>: loading the models takes a few hundred
+/// milliseconds, so <see cref="EngineWarmup"/> runs it beside Kestrel's start instead of before it. Hands the engines
+/// to sessions by model name.
 /// </summary>
 public sealed class ProfileEngineResolver : ISessionEngineResolver
 {
-    private readonly Dictionary<string, SessionEngines> _engines = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Lazy<Dictionary<string, SessionEngines>> _engines;
     private readonly ILogger _logger;
     private int _fallbackLogged;
 
@@ -19,24 +21,25 @@ public sealed class ProfileEngineResolver : ISessionEngineResolver
         _logger = logger;
         Dictionary<string, ModelProfileOptions> profiles = EngineProfiles.Read(configuration, out string defaultProfile, out bool strict);
         Catalog = new ProfileCatalog(profiles, defaultProfile, strict);
+        var stages = new Dictionary<string, ProfileStages>(StringComparer.OrdinalIgnoreCase);
         foreach (var (name, profile) in profiles)
         {
             string prefix = $"Realtime:Models:{name}";
-            var engines = new SessionEngines(
-                Vad: registry.GetSpeechDetector(Parse(profile.Vad, $"{prefix}:Vad:Backend"), profile.Vad.Model),
-                Transcription: registry.GetSpeechRecognizer(Parse(profile.Transcription, $"{prefix}:Transcription:Backend"), profile.Transcription.Model),
-                Llm: registry.GetChatModel(Parse(profile.Llm, $"{prefix}:Llm:Backend"), profile.Llm.Model),
-                Tts: registry.GetSpeechSynthesizer(Parse(profile.Tts, $"{prefix}:Tts:Backend"), profile.Tts.Model),
-                ProfileName: name);
-            _engines[name] = engines;
-            logger.LogInformation(
-                "Profile {Profile}: VAD {Vad}, transcription {Stt}, LLM {Llm}, TTS {Tts}{Aliases}",
-                name, engines.Vad?.Name, engines.Transcription?.Name, engines.Llm.Name, engines.Tts?.Name,
-                profile.Aliases.Length > 0 ? $" (aliases {string.Join(", ", profile.Aliases)})" : string.Empty);
+            stages[name] = new ProfileStages(
+                Parse(profile.Vad, "Vad", prefix),
+                Parse(profile.Transcription, "Transcription", prefix),
+                Parse(profile.Llm, "Llm", prefix),
+                Parse(profile.Tts, "Tts", prefix),
+                profile);
         }
+
+        _engines = new(() => Build(stages, registry), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     public ProfileCatalog Catalog { get; }
+
+    /// <summary>Loads every profile's engines (idempotent; the first caller does the work, others wait for it).</summary>
+    public void Load() => _ = _engines.Value;
 
     public SessionEngines Resolve(string? model)
     {
@@ -50,8 +53,47 @@ public sealed class ProfileEngineResolver : ISessionEngineResolver
             _logger.LogInformation("Model {Model} names no profile; using the default profile {Profile} (logged once)", model, profile);
         }
 
-        return _engines[profile];
+        return _engines.Value[profile];
     }
 
-    private static BackendUri Parse(StageOptions stage, string key) => BackendUri.Parse(stage.Backend, key);
+    private Dictionary<string, SessionEngines> Build(Dictionary<string, ProfileStages> stages, BackendRegistry registry)
+    {
+        var engines = new Dictionary<string, SessionEngines>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, stage) in stages)
+        {
+            var built = new SessionEngines(
+                Vad: registry.GetSpeechDetector(stage.Vad, stage.Profile.Vad.Model),
+                Transcription: registry.GetSpeechRecognizer(stage.Transcription, stage.Profile.Transcription.Model),
+                Llm: registry.GetChatModel(stage.Llm, stage.Profile.Llm.Model),
+                Tts: registry.GetSpeechSynthesizer(stage.Tts, stage.Profile.Tts.Model),
+                ProfileName: name);
+            engines[name] = built;
+            _logger.LogInformation(
+                "Profile {Profile}: VAD {Vad}, transcription {Stt}, LLM {Llm}, TTS {Tts}{Aliases}",
+                name, built.Vad?.Name, built.Transcription?.Name, built.Llm.Name, built.Tts?.Name,
+                stage.Profile.Aliases.Length > 0 ? $" (aliases {string.Join(", ", stage.Profile.Aliases)})" : string.Empty);
+        }
+
+        return engines;
+    }
+
+    private static BackendUri Parse(StageOptions options, string stage, string prefix)
+    {
+        BackendUri uri = BackendUri.Parse(options.Backend, $"{prefix}:{stage}:Backend");
+        if (uri.Kind == BackendUriKind.Builtin)
+        {
+            try
+            {
+                BuiltinEngines.CheckName(stage, uri.BuiltinName!);
+            }
+            catch (FormatException e)
+            {
+                throw new FormatException($"{prefix}:{stage}:Backend: {e.Message}", e);
+            }
+        }
+
+        return uri;
+    }
+
+    private sealed record ProfileStages(BackendUri Vad, BackendUri Transcription, BackendUri Llm, BackendUri Tts, ModelProfileOptions Profile);
 }

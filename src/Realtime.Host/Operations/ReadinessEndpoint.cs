@@ -3,13 +3,14 @@ using Realtime.Host.Engines;
 
 namespace Realtime.Host.Operations;
 
-/// <summary>`GET /readyz`: 200 when every built-in engine is ready and the server is not draining, else 503 with the reason.</summary>
+/// <summary>`GET /readyz`: 200 when the engines have loaded, every built-in engine is ready and the server is not draining, else 503 with the reason.</summary>
 internal static class ReadinessEndpoint
 {
     public static async Task HandleAsync(HttpContext context)
     {
         BuiltinEngines engines = context.RequestServices.GetRequiredService<BuiltinEngines>();
         SessionRegistry registry = context.RequestServices.GetRequiredService<SessionRegistry>();
+        EngineWarmup warmup = context.RequestServices.GetRequiredService<EngineWarmup>();
         var body = new System.Buffers.ArrayBufferWriter<byte>(256);
         bool ready = !registry.IsDraining;
         using (var writer = new Utf8JsonWriter(body))
@@ -18,6 +19,12 @@ internal static class ReadinessEndpoint
             writer.WriteBoolean("draining", registry.IsDraining);
             writer.WriteNumber("sessions", registry.OpenCount);
             writer.WriteStartArray("not_ready");
+            if (!warmup.IsReady)
+            {
+                ready = false;
+                writer.WriteStringValue(warmup.Failure is null ? "engines loading" : "engines failed: " + warmup.Failure);
+            }
+
             foreach (var (name, status) in engines.Status)
             {
                 if (!status.Ready)

@@ -80,6 +80,8 @@ public sealed class OperationsTests
     public async Task ReadyzIsReadyUntilDrainThenRefusesAndHealthzStaysLive()
     {
         await using OpsServer server = await OpsServer.StartAsync();
+        // The engines load beside Kestrel's start: not ready ("engines loading") until they have.
+        await server.App.Services.GetRequiredService<Realtime.Host.Engines.EngineWarmup>().Loaded.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
         using (HttpResponseMessage ready = await Http.GetAsync(new Uri(server.Http, "/readyz"), TestContext.Current.CancellationToken))
         {
             string body = await ready.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);

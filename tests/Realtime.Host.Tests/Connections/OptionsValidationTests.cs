@@ -25,4 +25,16 @@ public sealed class OptionsValidationTests
         InvalidOperationException error = Assert.Throws<InvalidOperationException>(() => RealtimeServer.Build(["--urls", "https://127.0.0.1:0", "--Logging:LogLevel:Default=None"]));
         Assert.Contains("Kestrel:Certificates:Default:Path", error.Message);
     }
+
+    [Theory]
+    [InlineData("Vad", "builtin:whisper", "use builtin:silero or builtin:energy")]
+    [InlineData("Transcription", "builtin:whisper", "use builtin:pocketsphinx")]
+    [InlineData("Tts", "builtin:piper", "use builtin:espeak-ng")]
+    public void Unknown_builtin_engine_fails_the_build_naming_the_key_before_any_engine_loads(string stage, string backend, string hint)
+    {
+        FormatException error = Assert.Throws<FormatException>(() => RealtimeServer.Build(
+            ["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=None", $"--Realtime:Models:p:{stage}:Backend={backend}"]));
+        Assert.Contains($"Realtime:Models:p:{stage}:Backend", error.Message);
+        Assert.Contains(hint, error.Message);
+    }
 }
