@@ -36,7 +36,9 @@ public sealed class NativeAotTests
         try
         {
             using var http = new HttpClient();
-            string health = await PollAsync(() => http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/healthz"), Cancel));
+            // Listening comes first; /readyz answers 200 once the engines have loaded (503 "engines loading" before).
+            await PollAsync(() => http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/readyz"), Cancel));
+            string health = await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/healthz"), Cancel);
             Assert.Contains("\"builtin:echo\":{\"ready\":true", health, StringComparison.Ordinal);
 
             using var socket = new ClientWebSocket();

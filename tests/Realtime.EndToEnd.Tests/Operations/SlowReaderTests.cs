@@ -33,7 +33,9 @@ public sealed class SlowReaderTests
         for (int i = 0; i < 600 && !closed; i++)
         {
             await Task.Delay(50, cancel);
-            string ready = await Http.GetStringAsync(new Uri(server.Http, "/readyz"), cancel);
+            // 503 while the engines still load; the body counts the sessions either way.
+            using HttpResponseMessage response = await Http.GetAsync(new Uri(server.Http, "/readyz"), cancel);
+            string ready = await response.Content.ReadAsStringAsync(cancel);
             seenOpen |= ready.Contains("\"sessions\":1", StringComparison.Ordinal);
             closed = seenOpen && ready.Contains("\"sessions\":0", StringComparison.Ordinal);
         }

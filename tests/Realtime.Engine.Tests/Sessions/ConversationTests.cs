@@ -50,10 +50,10 @@ public sealed class ConversationTests
     {
         await using var h = new SessionHarness();
         await h.Exchange(UserText("a", "one"));
-        JsonElement retrieved = (await h.Exchange("{\"type\":\"conversation.item.retrieve\",\"item_id\":\"a\"}")).Single();
+        JsonElement retrieved = (await h.Exchange("{\"type\":\"conversation.item.retrieve\",\"item_id\":\"a\"}")).Single(static e => e.GetProperty("type").GetString() == "conversation.item.retrieved");
         Assert.Equal("conversation.item.retrieved", retrieved.GetProperty("type").GetString());
         Assert.Equal("one", retrieved.GetProperty("item").GetProperty("content")[0].GetProperty("text").GetString());
-        JsonElement missing = (await h.Exchange("{\"type\":\"conversation.item.retrieve\",\"item_id\":\"zz\",\"event_id\":\"r\"}")).Single().GetProperty("error");
+        JsonElement missing = (await h.Exchange("{\"type\":\"conversation.item.retrieve\",\"item_id\":\"zz\",\"event_id\":\"r\"}")).Single(static e => e.GetProperty("type").GetString() == "error").GetProperty("error");
         Assert.Equal(("item_id", "r"), (missing.GetProperty("param").GetString(), missing.GetProperty("event_id").GetString()));
         JsonElement deleted = (await h.Exchange("{\"type\":\"conversation.item.delete\",\"item_id\":\"a\"}")).Single();
         Assert.Equal(("conversation.item.deleted", "a"), (deleted.GetProperty("type").GetString(), deleted.GetProperty("item_id").GetString()));
@@ -74,7 +74,7 @@ public sealed class ConversationTests
         Assert.Equal("audio_end_ms", tooLong.GetProperty("error").GetProperty("param").GetString());
         JsonElement truncated = (await h.Exchange($"{{\"type\":\"conversation.item.truncate\",\"item_id\":\"{itemId}\",\"content_index\":0,\"audio_end_ms\":200}}")).Single();
         Assert.Equal(("conversation.item.truncated", itemId, 0, 200), (truncated.GetProperty("type").GetString(), truncated.GetProperty("item_id").GetString(), truncated.GetProperty("content_index").GetInt32(), truncated.GetProperty("audio_end_ms").GetInt32()));
-        JsonElement part = (await h.Exchange($"{{\"type\":\"conversation.item.retrieve\",\"item_id\":\"{itemId}\"}}")).Single().GetProperty("item").GetProperty("content")[0];
+        JsonElement part = (await h.Exchange($"{{\"type\":\"conversation.item.retrieve\",\"item_id\":\"{itemId}\"}}")).Single(static e => e.GetProperty("type").GetString() == "conversation.item.retrieved").GetProperty("item").GetProperty("content")[0];
         Assert.Equal(200 * 48, part.GetProperty("audio").GetBytesFromBase64().Length);
         Assert.Equal("one two", part.GetProperty("transcript").GetString());
         JsonElement unknown = (await h.Exchange("{\"type\":\"conversation.item.truncate\",\"item_id\":\"nope\",\"content_index\":0,\"audio_end_ms\":0}")).Single();

@@ -32,7 +32,7 @@ public sealed class InputAudioTests
         JsonElement part = events[1].GetProperty("item").GetProperty("content").EnumerateArray().Single();
         Assert.Equal(("input_audio", JsonValueKind.Null), (part.GetProperty("type").GetString(), part.GetProperty("transcript").ValueKind));
         Assert.False(part.TryGetProperty("audio", out _));
-        JsonElement retrieved = (await h.Exchange($"{{\"type\":\"conversation.item.retrieve\",\"item_id\":\"{itemId}\"}}")).Single();
+        JsonElement retrieved = (await h.Exchange($"{{\"type\":\"conversation.item.retrieve\",\"item_id\":\"{itemId}\"}}")).Single(static e => e.GetProperty("type").GetString() == "conversation.item.retrieved");
         Assert.Equal(9600, retrieved.GetProperty("item").GetProperty("content")[0].GetProperty("audio").GetBytesFromBase64().Length);
         Assert.DoesNotContain("response.created", h.Output.Types());
     }

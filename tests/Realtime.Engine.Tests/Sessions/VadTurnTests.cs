@@ -39,7 +39,7 @@ public sealed class VadTurnTests(SileroDetectorFixture fixture) : IClassFixture<
         string itemId = start.GetProperty("item_id").GetString()!;
         Assert.Equal(itemId, stop.GetProperty("item_id").GetString());
         Assert.Equal(itemId, committed.GetProperty("item_id").GetString());
-        JsonElement retrieved = (await h.Exchange($"{{\"type\":\"conversation.item.retrieve\",\"item_id\":\"{itemId}\"}}")).Single();
+        JsonElement retrieved = (await h.Exchange($"{{\"type\":\"conversation.item.retrieve\",\"item_id\":\"{itemId}\"}}")).Single(static e => e.GetProperty("type").GetString() == "conversation.item.retrieved");
         int audioBytes = retrieved.GetProperty("item").GetProperty("content")[0].GetProperty("audio").GetBytesFromBase64().Length;
         Assert.InRange(audioBytes, (endMs - startMs - 1) * 48, (endMs - startMs + 1) * 48);
         JsonElement usage = (await h.WaitFor("response.done")).GetProperty("response").GetProperty("usage");
@@ -58,7 +58,7 @@ public sealed class VadTurnTests(SileroDetectorFixture fixture) : IClassFixture<
         long endMs = (await h.WaitFor("input_audio_buffer.speech_stopped")).GetProperty("audio_end_ms").GetInt64();
         Assert.InRange(endMs, 2600, 3400);
         string itemId = (await h.WaitFor("input_audio_buffer.committed")).GetProperty("item_id").GetString()!;
-        JsonElement retrieved = (await h.Exchange($"{{\"type\":\"conversation.item.retrieve\",\"item_id\":\"{itemId}\"}}")).Single();
+        JsonElement retrieved = (await h.Exchange($"{{\"type\":\"conversation.item.retrieve\",\"item_id\":\"{itemId}\"}}")).Single(static e => e.GetProperty("type").GetString() == "conversation.item.retrieved");
         Assert.InRange(retrieved.GetProperty("item").GetProperty("content")[0].GetProperty("audio").GetBytesFromBase64().Length, 8 * 2000, 8 * 3400);
     }
 
@@ -90,6 +90,7 @@ public sealed class VadTurnTests(SileroDetectorFixture fixture) : IClassFixture<
     {
         await using var h = new SessionHarness(vad: _vad);
         h.Send("{\"type\":\"session.update\",\"session\":{\"type\":\"realtime\",\"audio\":{\"input\":{\"turn_detection\":null}}}}");
+        await h.WaitFor("session.updated");
         h.StreamAudio(Pcm("weather_question.wav"), 48);
         List<JsonElement> events = await h.Exchange("{\"type\":\"input_audio_buffer.commit\"}");
         Assert.DoesNotContain("input_audio_buffer.speech_started", Types(h));
@@ -137,7 +138,7 @@ public sealed class VadTurnTests(SileroDetectorFixture fixture) : IClassFixture<
         Assert.Equal("What is the weather", deltas);
         Assert.InRange(recognizer.SamplesWritten, 16 * 2000, 16 * 3400);
         Assert.Equal("whisper-1", recognizer.Options!.Model);
-        JsonElement item = (await h.Exchange($"{{\"type\":\"conversation.item.retrieve\",\"item_id\":\"{itemId}\"}}")).Single().GetProperty("item");
+        JsonElement item = (await h.Exchange($"{{\"type\":\"conversation.item.retrieve\",\"item_id\":\"{itemId}\"}}")).Single(static e => e.GetProperty("type").GetString() == "conversation.item.retrieved").GetProperty("item");
         Assert.Equal("What is the weather", item.GetProperty("content")[0].GetProperty("transcript").GetString());
     }
 
