@@ -37,7 +37,7 @@ public sealed class LoadOptions
             {
                 case "--target": options.Targets = value.Split(','); break;
                 case "--backend": options.Backend = value is "instant" or "builtin" ? value : throw new ArgumentException("--backend instant|builtin"); break;
-                case "--sessions": options.Sessions = Numbers(value); break;
+                case "--sessions": options.Sessions = value == "none" ? [] : Numbers(value); break;
                 case "--duration": options.DurationSeconds = Bounded(int.Parse(value, CultureInfo.InvariantCulture), 2, 600, "--duration"); break;
                 case "--idle": options.Idle = value == "none" ? [] : Numbers(value); break;
                 case "--fixture": options.Fixture = value; break;

@@ -36,8 +36,10 @@ internal static class MemoryDiagnosticsEndpoint
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
-        long managed = GC.GetTotalMemory(forceFullCollection: false);
-        GCMemoryInfo info = GC.GetGCMemoryInfo(GCKind.Any);
+        // Live bytes after that full compacting GC: heap size minus free space. (GC.GetTotalMemory reads a counter that
+        // other threads' allocations race with; it was seen to go negative while sessions were running.)
+        GCMemoryInfo info = GC.GetGCMemoryInfo(GCKind.FullBlocking);
+        long managed = info.HeapSizeBytes - info.FragmentedBytes;
 
         var body = new System.Buffers.ArrayBufferWriter<byte>(256);
         using (var writer = new Utf8JsonWriter(body))

@@ -92,6 +92,14 @@ internal sealed class FaultServer : IAsyncDisposable
     }
 
     /// <summary>The process keeps serving: a fresh session does a full text turn on the fake backend.</summary>
+    /// <summary>After a fault: no session left behind, a new session does a full turn, and it too is released.</summary>
+    public async Task AssertRecoveredAsync()
+    {
+        await AssertNoSessionLeftAsync();
+        await AssertServesAnotherSessionAsync();
+        await AssertNoSessionLeftAsync();
+    }
+
     public async Task AssertServesAnotherSessionAsync()
     {
         await using RealtimeSocket other = await ConnectAsync();

@@ -76,8 +76,6 @@ public sealed class SlowBackendTests
         Assert.True(Turns.Status(next) == "completed", next.GetRawText());
         Assert.Equal("Hello from fake.", Turns.Text(client, next));
         await client.DisposeAsync();
-        await server.AssertNoSessionLeftAsync();
-        await server.AssertServesAnotherSessionAsync();
-        await server.AssertNoSessionLeftAsync();
+        await server.AssertRecoveredAsync();
     }
 }
