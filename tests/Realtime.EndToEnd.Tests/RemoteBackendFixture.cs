@@ -35,12 +35,7 @@ public sealed class RemoteBackendFixture : IAsyncLifetime
             "--urls", "http://127.0.0.1:0",
             $"--Realtime:ApiKeys:0={ApiKey}",
             "--Logging:LogLevel:Default=Warning",
-            $"--Realtime:Models:remote:Llm:Backend={grpc}",
-            "--Realtime:Models:remote:Llm:Model=fake-llm",
-            $"--Realtime:Models:remote:Transcription:Backend={grpc}",
-            "--Realtime:Models:remote:Transcription:Model=fake-stt",
-            $"--Realtime:Models:remote:Tts:Backend={grpc}",
-            "--Realtime:Models:remote:Tts:Model=fake-tts",
+            .. RemoteProfile(grpc),
             $"--Realtime:Models:remote-http:Llm:Backend={OpenAi.Uri}",
             "--Realtime:Models:remote-http:Llm:Model=fake-chat",
             $"--Realtime:Models:remote-http:Tts:Backend={OpenAi.Uri}",
@@ -50,6 +45,17 @@ public sealed class RemoteBackendFixture : IAsyncLifetime
         string http = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         WsBase = "ws://" + new Uri(http).Authority + "/v1";
     }
+
+    /// <summary>Settings of the `remote` profile: LLM, STT and TTS on the fake gRPC backend at <paramref name="grpc"/>.</summary>
+    public static string[] RemoteProfile(string grpc) =>
+    [
+        $"--Realtime:Models:remote:Llm:Backend={grpc}",
+        "--Realtime:Models:remote:Llm:Model=fake-llm",
+        $"--Realtime:Models:remote:Transcription:Backend={grpc}",
+        "--Realtime:Models:remote:Transcription:Model=fake-stt",
+        $"--Realtime:Models:remote:Tts:Backend={grpc}",
+        "--Realtime:Models:remote:Tts:Model=fake-tts",
+    ];
 
     public async ValueTask DisposeAsync()
     {

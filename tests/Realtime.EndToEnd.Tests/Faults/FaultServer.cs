@@ -53,12 +53,7 @@ internal sealed class FaultServer : IAsyncDisposable
             "--urls", "http://127.0.0.1:0",
             $"--Realtime:ApiKeys:0={ApiKey}",
             "--Logging:LogLevel:Default=Warning",
-            $"--Realtime:Models:remote:Llm:Backend={grpc}",
-            "--Realtime:Models:remote:Llm:Model=fake-llm",
-            $"--Realtime:Models:remote:Transcription:Backend={grpc}",
-            "--Realtime:Models:remote:Transcription:Model=fake-stt",
-            $"--Realtime:Models:remote:Tts:Backend={grpc}",
-            "--Realtime:Models:remote:Tts:Model=fake-tts",
+            .. RemoteBackendFixture.RemoteProfile(grpc),
             "--Realtime:DefaultModel=remote",
             .. settings,
         ]);
