@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Pipelines;
 using System.Text;
-using System.Threading.Channels;
 using Realtime.Wire.Frames;
 
 namespace Realtime.Wire.Connections;
@@ -22,7 +21,7 @@ public sealed class WebSocketConnection : IMessageOutput
     private readonly WebSocketConnectionOptions _options;
     private readonly FrameReader _frames;
     private readonly Lock _gate = new();
-    private readonly Channel<bool> _wake = Channel.CreateUnbounded<bool>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly WakeSignal _wake = new();
     private readonly CancellationTokenSource _closeTimeout = new();
 
     // Guarded by _gate: producers write frames into _queued; the writer swaps it with _draining.
@@ -359,18 +358,14 @@ public sealed class WebSocketConnection : IMessageOutput
             _wakePending = true;
         }
 
-        _wake.Writer.TryWrite(true);
+        _wake.Set();
     }
 
     private async Task WriteLoopAsync()
     {
-        ChannelReader<bool> wake = _wake.Reader;
-        while (await wake.WaitToReadAsync().ConfigureAwait(false))
+        while (true)
         {
-            while (wake.TryRead(out _))
-            {
-            }
-
+            await _wake.WaitAsync().ConfigureAwait(false);
             bool stopping;
             lock (_gate)
             {
