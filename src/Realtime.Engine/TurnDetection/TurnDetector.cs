@@ -95,23 +95,37 @@ public sealed class TurnDetector : IDisposable, IValueTaskSource
         _samplesFed += samples16k.Length;
         while (!samples16k.IsEmpty)
         {
-            int take = Math.Min(samples16k.Length, _frame.Length - _frameFill);
-            samples16k[..take].CopyTo(_frame.AsSpan(_frameFill));
-            _frameFill += take;
-            samples16k = samples16k[take..];
-            if (_frameFill == _frame.Length)
+            bool full = FillFrame(samples16k, out int taken);
+            samples16k = samples16k[taken..];
+            if (full)
             {
-                _frameFill = 0;
                 long frameStart = _processedSamples;
-                // The echo guard needs the frame's level; computed before the detector may touch the buffer.
-                bool guarded = !_inSpeech && SamplesToMs(frameStart) < EchoGuardUntilMs;
-                bool loudEnough = !guarded || Rms(_frame) >= EchoMinRms;
-                float probability = _stream.Process(_frame);
-                Observability.EngineMetrics.VadFrame();
-                _processedSamples += _frame.Length;
-                OnFrame(probability, frameStart, _processedSamples, guarded, loudEnough, events);
+                (bool guarded, bool loudEnough) = EchoCheck(frameStart);
+                FinishFrame(_stream.Process(_frame), frameStart, guarded, loudEnough, events);
             }
         }
+    }
+
+    /// <summary>Copies what fits of <paramref name="samples"/> into the frame; true when that filled it (it then starts over).</summary>
+    private bool FillFrame(ReadOnlySpan<float> samples, out int taken)
+    {
+        taken = Math.Min(samples.Length, _frame.Length - _frameFill);
+        samples[..taken].CopyTo(_frame.AsSpan(_frameFill));
+        _frameFill += taken;
+        if (_frameFill < _frame.Length)
+        {
+            return false;
+        }
+
+        _frameFill = 0;
+        return true;
+    }
+
+    /// <summary>The echo guard needs the full frame's level; taken before the detector may touch the buffer.</summary>
+    private (bool Guarded, bool LoudEnough) EchoCheck(long frameStart)
+    {
+        bool guarded = !_inSpeech && SamplesToMs(frameStart) < EchoGuardUntilMs;
+        return (guarded, !guarded || Rms(_frame) >= EchoMinRms);
     }
 
     /// <summary>
@@ -169,16 +183,12 @@ public sealed class TurnDetector : IDisposable, IValueTaskSource
     {
         while (!_pendingSamples.IsEmpty)
         {
-            int take = Math.Min(_pendingSamples.Length, _frame.Length - _frameFill);
-            _pendingSamples.Span[..take].CopyTo(_frame.AsSpan(_frameFill));
-            _frameFill += take;
-            _pendingSamples = _pendingSamples[take..];
-            if (_frameFill == _frame.Length)
+            bool full = FillFrame(_pendingSamples.Span, out int taken);
+            _pendingSamples = _pendingSamples[taken..];
+            if (full)
             {
-                _frameFill = 0;
                 long frameStart = _processedSamples;
-                bool guarded = !_inSpeech && SamplesToMs(frameStart) < EchoGuardUntilMs;
-                bool loudEnough = !guarded || Rms(_frame) >= EchoMinRms;
+                (bool guarded, bool loudEnough) = EchoCheck(frameStart);
                 ValueTask<float> frame = _stream.ProcessAsync(_frame);
                 if (!frame.IsCompleted)
                 {
