@@ -26,23 +26,19 @@ public sealed partial class RealtimeSession
                 null));
         }
 
-        if (!settings.OutOfBand && ConversationRoomError(1, 1) is { } full)
-        {
-            throw new RequestException(full);
-        }
-
-        StartResponse(settings);
+        StartResponse(settings, _event.EventId);
     }
 
     /// <summary>Responses created while a transcript they need was still pending; started by <see cref="StartDeferredResponses"/>.</summary>
     private readonly List<ResponseRun> _deferredRuns = [];
 
-    private void StartResponse(ResponseSettings settings)
+    /// <param name="eventId">The client's response.create event id, echoed by a refusal; null when VAD starts it.</param>
+    private void StartResponse(ResponseSettings settings, string? eventId = null)
     {
         if (!settings.OutOfBand && ConversationRoomError(1, 1) is { } full)
         {
-            // A response VAD would start on a full conversation: say why there is no answer and go on.
-            SendError(full, null);
+            // A full conversation: say why there is no answer and go on.
+            SendError(full, eventId);
             return;
         }
 
