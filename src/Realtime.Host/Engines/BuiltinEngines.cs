@@ -75,24 +75,17 @@ public sealed class BuiltinEngines : IDisposable
     /// </summary>
     public static void CheckName(string stage, string name)
     {
-        bool known = stage switch
+        string[] names = stage switch
         {
-            "Vad" => name is "silero" or "energy",
-            "Transcription" => name == "pocketsphinx",
-            "Llm" => name == "echo",
-            "Tts" => name is "espeak-ng" or "espeak",
-            _ => false,
+            "Vad" => ["silero", "energy"],
+            "Transcription" => ["pocketsphinx"],
+            "Llm" => ["echo"],
+            "Tts" => ["espeak-ng", "espeak"],
+            _ => [],
         };
-        if (!known)
+        if (Array.IndexOf(names, name) < 0)
         {
-            string expected = stage switch
-            {
-                "Vad" => "builtin:silero or builtin:energy",
-                "Transcription" => "builtin:pocketsphinx",
-                "Llm" => "builtin:echo",
-                _ => "builtin:espeak-ng",
-            };
-            throw new FormatException($"Unknown built-in {stage} engine 'builtin:{name}'; use {expected}.");
+            throw new FormatException($"Unknown built-in {stage} engine 'builtin:{name}'; use builtin:{string.Join(" or builtin:", names)}.");
         }
     }
 
