@@ -4,7 +4,7 @@ namespace Realtime.EndToEnd.Tests;
 [Collection(ServerCollection.Name)]
 public sealed class NodeClientTests(ServerFixture server)
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(240);
 
     [Fact]
     public async Task OpenAiNodeGaClientOverWss()

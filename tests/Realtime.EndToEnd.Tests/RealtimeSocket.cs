@@ -59,7 +59,7 @@ internal sealed class RealtimeSocket : IAsyncDisposable
     }
 
     /// <summary>Waits for the <paramref name="nth"/> (1-based) event of a type, failing with the events seen so far.</summary>
-    public async Task<JsonElement> WaitFor(string type, int nth = 1, int timeoutMs = 20_000)
+    public async Task<JsonElement> WaitFor(string type, int nth = 1, int timeoutMs = 60_000)
     {
         using var cts = new CancellationTokenSource(timeoutMs);
         while (true)

@@ -13,7 +13,7 @@ public sealed class RemoteBackendClientTests(RemoteBackendFixture server) : ICla
             ["REALTIME_TOOL_PROMPT"] = "[tool:get_weather] What is the weather?",
             ["REALTIME_EXPECT"] = "Tool said: Sunny in Paris",
         };
-        (int code, string output) = await NodeScript.RunAsync("agents-tool.mjs", server.WsBase, RemoteBackendFixture.ApiKey, TimeSpan.FromSeconds(90), environment);
+        (int code, string output) = await NodeScript.RunAsync("agents-tool.mjs", server.WsBase, RemoteBackendFixture.ApiKey, TimeSpan.FromSeconds(240), environment);
         Assert.True(code == 0, output);
 
         // What the backend received on the follow-up: the tool output answering the call it made.

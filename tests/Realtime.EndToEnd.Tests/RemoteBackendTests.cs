@@ -151,8 +151,8 @@ public sealed class RemoteBackendTests(RemoteBackendFixture server) : IClassFixt
             await client.SendAsync($$"""{"type":"input_audio_buffer.append","audio":"{{Convert.ToBase64String(chunk)}}"}""");
         }
 
-        JsonElement transcript = await client.WaitFor("conversation.item.input_audio_transcription.completed", timeoutMs: 30_000);
-        JsonElement done = await client.WaitFor("response.done", timeoutMs: 30_000);
+        JsonElement transcript = await client.WaitFor("conversation.item.input_audio_transcription.completed", timeoutMs: 120_000);
+        JsonElement done = await client.WaitFor("response.done", timeoutMs: 120_000);
 
         Match heard = Regex.Match(transcript.GetProperty("transcript").GetString()!, @"^transcript of (\d+) ms$");
         Assert.True(heard.Success, transcript.GetProperty("transcript").GetString());

@@ -44,7 +44,7 @@ internal sealed class RemoteSocket : IAsyncDisposable
     public int Count => Timed.Count;
 
     /// <summary>Waits for the first event of <paramref name="type"/> at or after index <paramref name="from"/>.</summary>
-    public async Task<JsonElement> WaitFor(string type, int from = 0, int timeoutMs = 20_000)
+    public async Task<JsonElement> WaitFor(string type, int from = 0, int timeoutMs = 60_000)
     {
         using var cts = new CancellationTokenSource(timeoutMs);
         while (true)

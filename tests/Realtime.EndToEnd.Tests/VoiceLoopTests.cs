@@ -24,7 +24,7 @@ public sealed class VoiceLoopTests(ServerFixture server)
         await client.AppendAudioAsync(audio, 100 * format.BytesPerMillisecond());
         await client.AppendAudioAsync(Fixture.Silence(format, 800), 100 * format.BytesPerMillisecond());
 
-        JsonElement done = await client.WaitFor("response.done", timeoutMs: 30_000);
+        JsonElement done = await client.WaitFor("response.done", timeoutMs: 120_000);
         JsonElement started = client.OfType("input_audio_buffer.speech_started").Single();
         JsonElement stopped = client.OfType("input_audio_buffer.speech_stopped").Single();
         long startMs = started.GetProperty("audio_start_ms").GetInt64();
@@ -65,7 +65,7 @@ public sealed class VoiceLoopTests(ServerFixture server)
         await ConfigureAsync(client, AudioFormat.Pcm16, silenceDurationMs: 800);
         await client.AppendAudioAsync(Fixture.Pcm24k("short_pause.wav"), 4800);
         await client.AppendAudioAsync(Fixture.Silence(AudioFormat.Pcm16, 800), 4800);
-        await client.WaitFor("response.done", timeoutMs: 30_000);
+        await client.WaitFor("response.done", timeoutMs: 120_000);
         await BarrierAsync(client);
         Assert.Single(client.OfType("input_audio_buffer.speech_started"));
         Assert.Single(client.OfType("input_audio_buffer.committed"));
@@ -90,7 +90,7 @@ public sealed class VoiceLoopTests(ServerFixture server)
         }
 
         await client.AppendAudioAsync(Fixture.Silence(AudioFormat.Pcm16, 800), 4800);
-        await client.WaitFor("response.done", nth: 2, timeoutMs: 30_000);
+        await client.WaitFor("response.done", nth: 2, timeoutMs: 120_000);
         Assert.Equal(2, client.OfType("input_audio_buffer.committed").Count());
         string[] heard = [.. client.OfType("conversation.item.input_audio_transcription.completed").Select(e => e.GetProperty("transcript").GetString()!)];
         Assert.Equal(2, heard.Length);
@@ -104,11 +104,11 @@ public sealed class VoiceLoopTests(ServerFixture server)
         await ConfigureAsync(client, AudioFormat.Pcm16);
         await client.AppendAudioAsync(Fixture.Pcm24k("long_passage.wav"), 4800);
         await client.AppendAudioAsync(Fixture.Silence(AudioFormat.Pcm16, 800), 4800);
-        JsonElement done = await client.WaitFor("response.done", timeoutMs: 60_000);
+        JsonElement done = await client.WaitFor("response.done", timeoutMs: 180_000);
         Assert.Equal("completed", done.GetProperty("response").GetProperty("status").GetString());
 
         // Transcription runs while the user speaks: partial deltas come before the completed transcript of the turn.
-        JsonElement completed = await client.WaitFor("conversation.item.input_audio_transcription.completed", timeoutMs: 60_000);
+        JsonElement completed = await client.WaitFor("conversation.item.input_audio_transcription.completed", timeoutMs: 180_000);
         string itemId = completed.GetProperty("item_id").GetString()!;
         JsonElement[] events = [.. client.Events];
         int firstDelta = Array.FindIndex(events, e => e.GetProperty("type").GetString() == "conversation.item.input_audio_transcription.delta" && e.GetProperty("item_id").GetString() == itemId);

@@ -15,7 +15,7 @@ export class EventLog {
     this.events.push(e);
     for (const w of [...this.waiters]) if (w.pred(e)) { this.waiters.splice(this.waiters.indexOf(w), 1); w.resolve(e); }
   }
-  waitFor(pred, what, ms = 15000) {
+  waitFor(pred, what, ms = 60000) {
     const found = this.events.find(pred);
     if (found) return Promise.resolve(found);
     return new Promise((resolve, reject) => {
@@ -47,7 +47,7 @@ export function assertEventIds(events) {
 }
 
 export async function main(fn) {
-  const timer = setTimeout(() => { console.error('FAIL: script timeout'); process.exit(1); }, 60000);
+  const timer = setTimeout(() => { console.error('FAIL: script timeout'); process.exit(1); }, 180000);
   try {
     await fn();
     clearTimeout(timer);

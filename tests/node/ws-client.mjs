@@ -39,4 +39,4 @@ ws.on('message', (data, isBinary) => {
 ws.on('pong', (data) => { result.pong = data.toString() === 'node'; sendNext(); });
 ws.on('close', (code, reason) => { result.close = [code, reason.toString()]; console.log(JSON.stringify(result)); process.exit(0); });
 ws.on('error', (e) => { result.error = e.message; });
-setTimeout(() => { result.error = result.error ?? 'timeout'; console.log(JSON.stringify(result)); process.exit(0); }, 20000);
+setTimeout(() => { result.error = result.error ?? 'timeout'; console.log(JSON.stringify(result)); process.exit(0); }, 60000);

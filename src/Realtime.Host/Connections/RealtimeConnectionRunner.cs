@@ -129,7 +129,13 @@ internal sealed class RealtimeConnectionRunner(
             if (connection.Outcome is { Status: Realtime.Wire.Frames.CloseStatus.PolicyViolation, InitiatedByPeer: false } outcome)
             {
                 // Backlog (client not reading) or event flood: worth an operator's attention, unlike ordinary closes.
-                logger.LogWarning("Connection {ConnectionId}: closed with 1008 ({Reason})", connectionId, outcome.Description);
+                logger.LogWarning(
+                    "Connection {ConnectionId}: closed with 1008 ({Reason}); output queued at most {PeakPendingBytes} bytes (limit {MaxPendingOutputBytes}, largest message {LargestMessageBytes})",
+                    connectionId,
+                    outcome.Description,
+                    connection.PeakPendingBytes,
+                    _connectionOptions.MaxPendingOutputBytes,
+                    connection.LargestMessageBytes);
             }
             else if (sessionId is not null)
             {

@@ -32,6 +32,11 @@ public sealed class WebSocketConnection : IMessageOutput
     private bool _wakePending;
 
     private long _pendingBytes;
+
+    // Guarded by _gate: the most ever queued at once and the largest single message, so the backlog bound (limit plus
+    // the message that crossed it) can be checked on the server side, whatever the kernel's socket buffers hold.
+    private long _peakPendingBytes;
+    private int _largestMessageBytes;
     private ushort _sentCloseStatus;
     private string? _sentCloseReason;
     private volatile bool _transportBroken;
@@ -56,6 +61,30 @@ public sealed class WebSocketConnection : IMessageOutput
     /// <inheritdoc />
     public long PendingBytes => Interlocked.Read(ref _pendingBytes);
 
+    /// <summary>The most output ever queued and not yet written to the transport (frames, pongs and the close included).</summary>
+    public long PeakPendingBytes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _peakPendingBytes;
+            }
+        }
+    }
+
+    /// <summary>The largest single message queued, framed (what may cross <see cref="WebSocketConnectionOptions.MaxPendingOutputBytes"/>).</summary>
+    public int LargestMessageBytes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _largestMessageBytes;
+            }
+        }
+    }
+
     /// <summary>How the connection ended (valid after <see cref="RunAsync"/> completes).</summary>
     public CloseReason Outcome { get; private set; }
 
@@ -75,7 +104,9 @@ public sealed class WebSocketConnection : IMessageOutput
             {
                 int before = _queued.WrittenCount;
                 FrameWriter.WriteMessage(_queued, FrameOpcode.Text, utf8Payload, _options.OutgoingFragmentBytes);
-                Interlocked.Add(ref _pendingBytes, _queued.WrittenCount - before);
+                int framed = _queued.WrittenCount - before;
+                _largestMessageBytes = Math.Max(_largestMessageBytes, framed);
+                AddPendingLocked(framed);
             }
         }
 
@@ -109,7 +140,7 @@ public sealed class WebSocketConnection : IMessageOutput
             Span<byte> utf8 = stackalloc byte[Encoding.UTF8.GetMaxByteCount(Math.Min(reason.Length, 123))];
             int length = Encoding.UTF8.GetBytes(reason.AsSpan(0, Math.Min(reason.Length, 123)), utf8);
             FrameWriter.WriteClose(_queued, closeStatus, utf8[..length]);
-            Interlocked.Add(ref _pendingBytes, _queued.WrittenCount - before);
+            AddPendingLocked(_queued.WrittenCount - before);
         }
 
         // Wait for the peer's close frame only so long; then the read loop gives up.
@@ -284,7 +315,7 @@ public sealed class WebSocketConnection : IMessageOutput
                 WritePendingPongLocked(_queued);
                 Span<byte> header = _queued.GetSpan(2);
                 _queued.Advance(FrameWriter.WriteHeader(header, FrameOpcode.Close, fin: true, 0));
-                Interlocked.Add(ref _pendingBytes, 2);
+                AddPendingLocked(2);
             }
 
             Wake();
@@ -307,11 +338,15 @@ public sealed class WebSocketConnection : IMessageOutput
             int header = FrameWriter.WriteHeader(span, opcode, fin: true, payload.Length);
             payload.CopyTo(span[header..]);
             _queued.Advance(header + payload.Length);
-            Interlocked.Add(ref _pendingBytes, header + payload.Length);
+            AddPendingLocked(header + payload.Length);
         }
 
         Wake();
     }
+
+    /// <summary>Counts bytes just queued; called under _gate (the writer loop only subtracts, outside it).</summary>
+    private void AddPendingLocked(int bytes) =>
+        _peakPendingBytes = Math.Max(_peakPendingBytes, Interlocked.Add(ref _pendingBytes, bytes));
 
     /// <summary>Writes the pending pong, if any, into <paramref name="target"/>; called under _gate.</summary>
     private void WritePendingPongLocked(PooledBufferWriter target)
@@ -325,7 +360,7 @@ public sealed class WebSocketConnection : IMessageOutput
         int header = FrameWriter.WriteHeader(span, FrameOpcode.Pong, fin: true, _pongLength);
         _pongPayload.AsSpan(0, _pongLength).CopyTo(span[header..]);
         target.Advance(header + _pongLength);
-        Interlocked.Add(ref _pendingBytes, header + _pongLength);
+        AddPendingLocked(header + _pongLength);
         _pongLength = -1;
     }
 

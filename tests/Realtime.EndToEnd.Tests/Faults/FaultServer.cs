@@ -75,7 +75,7 @@ internal sealed class FaultServer : IAsyncDisposable
     }
 
     /// <summary>Waits until the server holds no session (polling its registry, no fixed sleep).</summary>
-    public async Task AssertNoSessionLeftAsync(int timeoutMs = 20_000)
+    public async Task AssertNoSessionLeftAsync(int timeoutMs = 60_000)
     {
         long deadline = Environment.TickCount64 + timeoutMs;
         while (OpenSessions != 0 && Environment.TickCount64 < deadline)

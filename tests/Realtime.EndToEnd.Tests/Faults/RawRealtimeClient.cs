@@ -112,7 +112,7 @@ internal sealed class RawRealtimeClient : IAsyncDisposable
     }
 
     /// <summary>Reads frames until a text event of <paramref name="type"/>; control frames are skipped.</summary>
-    public async Task<JsonElement> ReadUntilEventAsync(string type, int timeoutMs = 20_000)
+    public async Task<JsonElement> ReadUntilEventAsync(string type, int timeoutMs = 60_000)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         timeout.CancelAfter(timeoutMs);

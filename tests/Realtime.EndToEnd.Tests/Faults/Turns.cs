@@ -13,7 +13,7 @@ internal static class Turns
         $$$"""{"type":"conversation.item.create","item":{"type":"message","role":"user","content":[{"type":"input_text","text":"{{{JsonEncodedText.Encode(text)}}}"}]}}""";
 
     /// <summary>Sends a user message and response.create; returns the response.done that follows.</summary>
-    public static async Task<JsonElement> RunAsync(RealtimeSocket client, string text, int timeoutMs = 20_000)
+    public static async Task<JsonElement> RunAsync(RealtimeSocket client, string text, int timeoutMs = 60_000)
     {
         int before = client.OfType("response.done").Count();
         await client.SendAsync(UserText(text));
@@ -53,7 +53,7 @@ internal static class Turns
     }
 
     /// <summary>Polls until <paramref name="condition"/> holds (bounded; no fixed sleep).</summary>
-    public static async Task<bool> EventuallyAsync(Func<bool> condition, int timeoutMs = 10_000)
+    public static async Task<bool> EventuallyAsync(Func<bool> condition, int timeoutMs = 30_000)
     {
         long deadline = Environment.TickCount64 + timeoutMs;
         while (!condition())

@@ -3,8 +3,8 @@ using Microsoft.Extensions.Logging;
 
 namespace Realtime.EndToEnd.Tests.Operations;
 
-/// <summary>One captured log line: category, level, formatted message, exception text and the scope values in force.</summary>
-internal sealed record CapturedLog(string Category, LogLevel Level, string Message, string? Exception, IReadOnlyDictionary<string, string?> Scope)
+/// <summary>One captured log line: category, level, formatted message, exception text, the scope values in force and the line's own structured values.</summary>
+internal sealed record CapturedLog(string Category, LogLevel Level, string Message, string? Exception, IReadOnlyDictionary<string, string?> Scope, IReadOnlyDictionary<string, object?> Values)
 {
     /// <summary>Everything of the line that could leak a secret, as one string.</summary>
     public string AllText => $"{Category} {Message} {Exception} {string.Join(" ", Scope.Select(kv => kv.Key + "=" + kv.Value))}";
@@ -51,7 +51,16 @@ internal sealed class CapturingLoggerProvider : ILoggerProvider, ISupportExterna
                     }
                 },
                 scope);
-            owner.Lines.Enqueue(new CapturedLog(category, logLevel, formatter(state, exception), exception?.ToString(), scope));
+            var values = new Dictionary<string, object?>(StringComparer.Ordinal);
+            if (state is IEnumerable<KeyValuePair<string, object?>> pairs)
+            {
+                foreach (KeyValuePair<string, object?> pair in pairs)
+                {
+                    values[pair.Key] = pair.Value;
+                }
+            }
+
+            owner.Lines.Enqueue(new CapturedLog(category, logLevel, formatter(state, exception), exception?.ToString(), scope, values));
         }
     }
 }

@@ -24,7 +24,7 @@ public sealed class OperationsTests
             await client.WaitFor("session.updated");
             await client.AppendAudioAsync(Fixture.Pcm24k("weather_question.wav"), 100 * AudioFormat.Pcm16.BytesPerMillisecond());
             await client.AppendAudioAsync(Fixture.Silence(AudioFormat.Pcm16, 800), 100 * AudioFormat.Pcm16.BytesPerMillisecond());
-            await client.WaitFor("response.done", timeoutMs: 30_000);
+            await client.WaitFor("response.done", timeoutMs: 120_000);
             await client.WaitFor("conversation.item.input_audio_transcription.completed");
             await client.SendAsync("{\"type\":\"conversation.item.retrieve\",\"item_id\":\"item_missing\"}");
             await client.WaitFor("error");
@@ -68,7 +68,7 @@ public sealed class OperationsTests
         {
             await client.SendAsync("{\"type\":\"conversation.item.create\",\"item\":{\"type\":\"message\",\"role\":\"user\",\"content\":[{\"type\":\"input_text\",\"text\":\"hello there\"}]}}");
             await client.SendAsync("{\"type\":\"response.create\"}");
-            await client.WaitFor("response.done", timeoutMs: 30_000);
+            await client.WaitFor("response.done", timeoutMs: 120_000);
         }
 
         string metrics = await PollMetricsAsync(server, m => m.Contains("stage=\"response_create_to_first_delta\"", StringComparison.Ordinal));

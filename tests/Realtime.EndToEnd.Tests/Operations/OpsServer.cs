@@ -26,7 +26,9 @@ internal sealed class OpsServer : IAsyncDisposable
 
     public string WsBase => $"ws://{Http.Authority}/v1";
 
-    public static async Task<OpsServer> StartAsync(params string[] settings)
+    public static Task<OpsServer> StartAsync(params string[] settings) => StartAsync(null, settings);
+
+    public static async Task<OpsServer> StartAsync(Action<WebApplicationBuilder>? configure, params string[] settings)
     {
         WebApplication app = RealtimeServer.Build(
         [
@@ -35,7 +37,8 @@ internal sealed class OpsServer : IAsyncDisposable
             $"--Realtime:ApiKeys:1={KeyB}",
             "--Logging:LogLevel:Default=Warning",
             .. settings,
-        ]);
+        ],
+            configure);
         await app.StartAsync();
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new OpsServer(app, new Uri(address));

@@ -56,7 +56,7 @@ public sealed class PoolTrackingTests
         await using RealtimeSocket client = await server.ConnectAsync();
         await client.SendAsync(TextTurn);
         await client.SendAsync("{\"type\":\"response.create\"}");
-        await client.WaitFor("response.done", timeoutMs: 30_000);
+        await client.WaitFor("response.done", timeoutMs: 120_000);
         Assert.Equal("completed", client.OfType("response.done").Single().GetProperty("response").GetProperty("status").GetString());
         Assert.NotEmpty(client.OfType("response.output_audio.delta"));
     }
@@ -70,7 +70,7 @@ public sealed class PoolTrackingTests
         await client.WaitFor("session.updated");
         await client.AppendAudioAsync(Fixture.Pcm24k("weather_question.wav"), 100 * AudioFormat.Pcm16.BytesPerMillisecond());
         await client.AppendAudioAsync(Fixture.Silence(AudioFormat.Pcm16, 800), 100 * AudioFormat.Pcm16.BytesPerMillisecond());
-        await client.WaitFor("response.done", timeoutMs: 30_000);
+        await client.WaitFor("response.done", timeoutMs: 120_000);
         await client.WaitFor("conversation.item.input_audio_transcription.completed");
     }
 
@@ -81,7 +81,7 @@ public sealed class PoolTrackingTests
         await client.SendAsync("{\"type\":\"response.create\"}");
         await client.WaitFor("response.created");
         await client.SendAsync("{\"type\":\"response.cancel\"}");
-        await client.WaitFor("response.done", timeoutMs: 30_000);
+        await client.WaitFor("response.done", timeoutMs: 120_000);
         // Half an append left in the input buffer too, so the buffer is rented when the session ends.
         await client.AppendAudioAsync(Fixture.Silence(AudioFormat.Pcm16, 300), 100 * AudioFormat.Pcm16.BytesPerMillisecond());
     }

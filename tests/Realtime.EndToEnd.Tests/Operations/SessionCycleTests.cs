@@ -101,7 +101,7 @@ public sealed class SessionCycleTests
     {
         await client.SendAsync("{\"type\":\"conversation.item.create\",\"item\":{\"type\":\"message\",\"role\":\"user\",\"content\":[{\"type\":\"input_text\",\"text\":\"hello there\"}]}}");
         await client.SendAsync("{\"type\":\"response.create\",\"response\":{\"output_modalities\":[\"text\"]}}");
-        System.Text.Json.JsonElement done = await client.WaitFor("response.done", timeoutMs: 30_000);
+        System.Text.Json.JsonElement done = await client.WaitFor("response.done", timeoutMs: 120_000);
         Assert.Equal("completed", done.GetProperty("response").GetProperty("status").GetString());
     }
 

@@ -42,7 +42,7 @@ public sealed class SessionLogScopeTests
                 sessionId = client.OfType("session.created").Single().GetProperty("session").GetProperty("id").GetString()!;
                 await client.SendAsync("{\"type\":\"conversation.item.create\",\"item\":{\"type\":\"message\",\"role\":\"user\",\"content\":[{\"type\":\"input_text\",\"text\":\"hello\"}]}}");
                 await client.SendAsync("{\"type\":\"response.create\"}");
-                JsonElement done = await client.WaitFor("response.done", timeoutMs: 30_000);
+                JsonElement done = await client.WaitFor("response.done", timeoutMs: 120_000);
                 Assert.Equal("failed", done.GetProperty("response").GetProperty("status").GetString());
             }
 

@@ -37,7 +37,7 @@ internal sealed class RecordingOutput : IMessageOutput
 
     public async Task<JsonElement> WaitForAsync(string type, int occurrence = 1)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         while (true)
         {
             List<JsonElement> events = Events;

@@ -57,7 +57,7 @@ internal sealed class RawConnection : IAsyncDisposable
     public async Task<byte[]> ReadToEndAsync()
     {
         var buffer = new byte[65536];
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         int read;
         while ((read = await _stream.ReadAsync(buffer, timeout.Token)) > 0)
         {
@@ -86,7 +86,7 @@ internal sealed class RawConnection : IAsyncDisposable
     private async Task FillAsync()
     {
         var buffer = new byte[65536];
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         int read = await _stream.ReadAsync(buffer, timeout.Token);
         if (read == 0)
         {
