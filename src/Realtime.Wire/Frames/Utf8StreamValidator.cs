@@ -6,7 +6,7 @@ namespace Realtime.Wire.Frames;
 
 /// <summary>
 /// Validates UTF-8 chunk by chunk (a text message may be split across frames and reads at any byte):
-/// bulk checks with <see cref="Utf8.IsValid"/>, and up to 3 bytes of an unfinished sequence carried over.
+/// bulk checks with <see cref="Utf8Simd.IsValid"/>, and up to 3 bytes of an unfinished sequence carried over.
 /// Invalid prefixes fail at once, as RFC 6455 §8.1 asks ("fail fast").
 /// </summary>
 public struct Utf8StreamValidator
@@ -51,7 +51,7 @@ public struct Utf8StreamValidator
         }
 
         int tailStart = IncompleteTailStart(chunk);
-        if (!Utf8.IsValid(chunk[..tailStart]))
+        if (!Utf8Simd.IsValid(chunk[..tailStart]))
         {
             return false;
         }
