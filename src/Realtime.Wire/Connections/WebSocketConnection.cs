@@ -55,7 +55,7 @@ public sealed class WebSocketConnection : IMessageOutput
         _input = input;
         _output = output;
         _options = options;
-        _frames = new FrameReader(options.MaxMessageBytes);
+        _frames = new FrameReader(options.MaxMessageBytes, expectMasked: true, options.MaxHeldFrameBytes);
     }
 
     /// <inheritdoc />

@@ -9,8 +9,9 @@ namespace Realtime.Wire.Frames;
 
 /// <summary>
 /// Strict RFC 6455 frame reader over a <see cref="ReadOnlySequence{T}"/> (the transport pipe's buffer).
-/// An unfragmented frame that is entirely buffered is unmasked in place and handed over without a copy;
-/// fragmented or partially received messages are assembled in one pooled buffer that is returned as soon
+/// An unfragmented frame is unmasked in place and handed over without a copy once it is entirely buffered; one
+/// that is still arriving stays in the pipe until it is whole if it is no larger than the held-frame limit.
+/// Fragmented messages and larger frames are assembled in one pooled buffer that is returned as soon
 /// as the message is delivered, so an idle connection holds nothing. Every length is checked against
 /// the message limit when its header is parsed, before a byte of it is buffered.
 /// </summary>
@@ -19,8 +20,12 @@ public sealed class FrameReader : IDisposable
     private const int MaxFrameHeaderLength = 14;
     private const int MaxControlPayload = 125;
 
+    /// <summary>Default for the largest unfragmented frame left in the pipe until whole (a quarter of Kestrel's 1 MiB pause threshold).</summary>
+    public const int DefaultMaxHeldFrameBytes = 256 * 1024;
+
     private readonly long _maxMessageBytes;
     private readonly bool _expectMasked;
+    private readonly int _maxHeldFrameBytes;
 
     // The data message being assembled (fragmented, or received in pieces).
     private bool _inMessage;
@@ -39,12 +44,18 @@ public sealed class FrameReader : IDisposable
     /// <summary>Creates a reader for one connection.</summary>
     /// <param name="maxMessageBytes">Largest data message (all fragments together); larger closes with 1009.</param>
     /// <param name="expectMasked">True on the server: client frames must be masked (§5.1).</param>
-    public FrameReader(long maxMessageBytes, bool expectMasked = true)
+    /// <param name="maxHeldFrameBytes">
+    /// Largest unfragmented frame left unconsumed in the caller's buffer until all of it has arrived (0: copy every
+    /// partial frame); the caller's pipe must be able to buffer that much.
+    /// </param>
+    public FrameReader(long maxMessageBytes, bool expectMasked = true, int maxHeldFrameBytes = DefaultMaxHeldFrameBytes)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxMessageBytes);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(maxMessageBytes, Array.MaxLength);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxHeldFrameBytes);
         _maxMessageBytes = maxMessageBytes;
         _expectMasked = expectMasked;
+        _maxHeldFrameBytes = maxHeldFrameBytes;
     }
 
     /// <summary>Status code of the received close frame (1005 when it carried none).</summary>
@@ -184,6 +195,13 @@ public sealed class FrameReader : IDisposable
             if (total > _maxMessageBytes)
             {
                 return Violate(CloseStatus.MessageTooBig, "message too big");
+            }
+
+            if (!_inMessage && fin && rest.Length - headerLength < length && length <= _maxHeldFrameBytes)
+            {
+                // A whole message in one frame, still arriving: leave it in the pipe (nothing consumed) and read it in
+                // one pass when it is complete, instead of copying each piece into a reassembly buffer.
+                return FrameReadStatus.NeedMoreData;
             }
 
             if (!_inMessage && fin && rest.Length - headerLength >= length)

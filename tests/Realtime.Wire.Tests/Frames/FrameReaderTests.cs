@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using Realtime.Wire.Frames;
 
@@ -48,6 +49,52 @@ public sealed class FrameReaderTests
         byte[] wire = ClientFrames.Frame(FrameOpcode.Text, Hello);
         reader.Read(new(wire), ref handler, out _, out _);
         Assert.Equal(Hello, handler.Messages[0]);
+    }
+
+    [Fact]
+    public void Frame_still_arriving_stays_unconsumed_until_whole_then_is_read_in_place()
+    {
+        byte[] payload = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("añ€𝄞 base64 AAECAwQF ", 4000)));
+        Assert.InRange(payload.Length, 64 * 1024, FrameReader.DefaultMaxHeldFrameBytes);
+        byte[] wire = ClientFrames.Frame(FrameOpcode.Text, payload);
+        using var reader = new FrameReader(1 << 20);
+        var handler = new RecordingHandler();
+
+        // Every prefix short of the whole frame: nothing consumed, nothing delivered, no reassembly started.
+        foreach (int prefix in new[] { 1, 13, 14, 4096, wire.Length / 2, wire.Length - 1 })
+        {
+            var partial = new ReadOnlySequence<byte>(wire, 0, prefix);
+            Assert.Equal(FrameReadStatus.NeedMoreData, reader.Read(partial, ref handler, out SequencePosition consumed, out SequencePosition examined));
+            Assert.Equal(0, partial.Slice(0, consumed).Length);
+            Assert.Equal(partial.End, examined);
+            Assert.False(reader.HasPartialMessage);
+        }
+
+        Assert.Empty(handler.Messages);
+        var whole = new ReadOnlySequence<byte>(wire);
+        Assert.Equal(FrameReadStatus.NeedMoreData, reader.Read(whole, ref handler, out SequencePosition end, out _));
+        Assert.Equal(whole.End, end);
+        Assert.Equal(payload, Assert.Single(handler.Messages));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(4096)]
+    [InlineData(FrameReader.DefaultMaxHeldFrameBytes)]
+    public void Held_and_copied_frames_in_pipe_sized_chunks_give_the_same_messages(int heldLimit)
+    {
+        // Below, at and above the limit, split as a socket delivers it, with a ping between two of the messages.
+        byte[][] payloads = [.. new[] { 3000, 70_000, 300_000 }.Select(n => Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("é-x", n / 4))))];
+        byte[] wire = ClientFrames.Concat(
+            ClientFrames.Frame(FrameOpcode.Text, payloads[0]),
+            ClientFrames.Frame(FrameOpcode.Binary, payloads[1]),
+            ClientFrames.Frame(FrameOpcode.Ping, [7]),
+            ClientFrames.Frame(FrameOpcode.Text, payloads[2]));
+        (List<string> expected, _) = ChunkedFeed.Run(wire, [int.MaxValue]);
+        (List<string> chunked, string end) = ChunkedFeed.Run(wire, ChunkedFeed.Random(11, 65536), heldLimit: heldLimit);
+        Assert.Equal(expected, chunked);
+        Assert.Equal("need-more", end);
+        Assert.Equal(4, expected.Count);
     }
 
     [Fact]
