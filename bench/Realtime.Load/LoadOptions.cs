@@ -21,6 +21,9 @@ public sealed class LoadOptions
     public int HoldSeconds { get; private set; }
     public int BackendConcurrency { get; private set; } = 1024;
 
+    /// <summary>How long, after the last audio, the answers of turns still in flight are waited for (a loaded machine needs longer).</summary>
+    public int SettleSeconds { get; private set; } = 3;
+
     public static LoadOptions Parse(string[] args)
     {
         var options = new LoadOptions();
@@ -48,6 +51,7 @@ public sealed class LoadOptions
                 case "--api-key": options.ApiKey = value; break;
                 case "--hold": options.HoldSeconds = Bounded(int.Parse(value, CultureInfo.InvariantCulture), 0, 600, "--hold"); break;
                 case "--backend-concurrency": options.BackendConcurrency = Bounded(int.Parse(value, CultureInfo.InvariantCulture), 1, 65_536, "--backend-concurrency"); break;
+                case "--settle": options.SettleSeconds = Bounded(int.Parse(value, CultureInfo.InvariantCulture), 1, 600, "--settle"); break;
                 case "--vad": options.Vad = value is "silero" or "energy" ? value : throw new ArgumentException("--vad silero|energy"); break;
                 default: throw new ArgumentException("unknown option " + args[i]);
             }

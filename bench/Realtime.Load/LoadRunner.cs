@@ -43,7 +43,7 @@ public sealed class LoadRunner(LoadOptions options, ServerLauncher launcher, Spe
 
         await Task.WhenAll(speaking);
         ProcessSample last = server?.Sample() ?? default;
-        await Task.WhenAll(sessions.Where((_, i) => opened[i]).Select(s => s.FinishAsync(TimeSpan.FromSeconds(3))));
+        await Task.WhenAll(sessions.Where((_, i) => opened[i]).Select(s => s.FinishAsync(TimeSpan.FromSeconds(options.SettleSeconds))));
         BackendTimes backendTimes = (backend?.Backend.Times ?? default) - backendBefore;
         double toolCpu = (Process.GetCurrentProcess().TotalProcessorTime - toolCpuBefore).TotalSeconds;
         int held = opened.Count(o => o);

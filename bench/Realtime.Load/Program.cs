@@ -10,7 +10,7 @@ try
 catch (Exception e) when (e is ArgumentException or FormatException)
 {
     Console.Error.WriteLine(e.Message);
-    Console.Error.WriteLine("usage: Realtime.Load [--target ours,baseline] [--backend instant|builtin] [--sessions 100,500|none] [--duration 35] [--idle 1000,10000|none] [--fixture weather_question.wav] [--vad silero|energy] [--no-warmup] [--hold S] [--backend-concurrency 1024] [--audio-dir DIR] [--server realtime-fast.dll|binary] [--baseline Realtime.Baseline.dll] [--report bench/results/load.md]");
+    Console.Error.WriteLine("usage: Realtime.Load [--target ours,baseline] [--backend instant|builtin] [--sessions 100,500|none] [--duration 35] [--idle 1000,10000|none] [--fixture weather_question.wav] [--vad silero|energy] [--no-warmup] [--hold S] [--backend-concurrency 1024] [--settle 3] [--audio-dir DIR] [--server realtime-fast.dll|binary] [--baseline Realtime.Baseline.dll] [--report bench/results/load.md]");
     return 2;
 }
 

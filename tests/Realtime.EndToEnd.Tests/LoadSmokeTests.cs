@@ -22,7 +22,7 @@ public sealed partial class LoadSmokeTests
 
         var start = new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { tool, "--target", "ours", "--backend", "instant", "--sessions", "2", "--duration", "5", "--idle", "20", "--no-warmup", "--server", server, "--audio-dir", Path.GetDirectoryName(Repo.Audio("weather_question.wav"))! },
+            ArgumentList = { tool, "--target", "ours", "--backend", "instant", "--sessions", "2", "--duration", "5", "--idle", "20", "--no-warmup", "--settle", "60", "--server", server, "--audio-dir", Path.GetDirectoryName(Repo.Audio("weather_question.wav"))! },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             WorkingDirectory = Repo.Root,
@@ -31,7 +31,7 @@ public sealed partial class LoadSmokeTests
         Task<string> stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
         Task<string> stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(TimeSpan.FromMinutes(2));
+        timeout.CancelAfter(TimeSpan.FromMinutes(4));
         try
         {
             await process.WaitForExitAsync(timeout.Token);

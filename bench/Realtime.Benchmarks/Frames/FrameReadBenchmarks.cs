@@ -27,19 +27,7 @@ public class FrameReadBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var text = new StringBuilder();
-        while (text.Length < Size)
-        {
-            text.Append("{\"type\":\"input_audio_buffer.append\",\"audio\":\"AAECAwQFBgcICQ==\",\"note\":\"é€\"}");
-        }
-
-        byte[] payload = Encoding.UTF8.GetBytes(text.ToString())[..Size];
-        while ((payload[^1] & 0xC0) == 0x80 || payload[^1] >= 0xC0)
-        {
-            payload[^1] = (byte)'x';
-        }
-
-        _wire = MaskedTextFrame(payload);
+        _wire = MaskedTextFrame(MixedText(Size));
         _work = new byte[_wire.Length];
         _receive = new byte[Size + 16];
         _reader = new FrameReader(32 * 1024 * 1024);
@@ -76,7 +64,25 @@ public class FrameReadBenchmarks
         return handler.Length;
     }
 
-    private static byte[] MaskedTextFrame(byte[] payload)
+    /// <summary>JSON text of exactly <paramref name="size"/> bytes with a few multi-byte characters every 70 bytes.</summary>
+    internal static byte[] MixedText(int size)
+    {
+        var text = new StringBuilder();
+        while (text.Length < size)
+        {
+            text.Append("{\"type\":\"input_audio_buffer.append\",\"audio\":\"AAECAwQFBgcICQ==\",\"note\":\"é€\"}");
+        }
+
+        byte[] payload = Encoding.UTF8.GetBytes(text.ToString())[..size];
+        while ((payload[^1] & 0xC0) == 0x80 || payload[^1] >= 0xC0)
+        {
+            payload[^1] = (byte)'x';
+        }
+
+        return payload;
+    }
+
+    internal static byte[] MaskedTextFrame(byte[] payload)
     {
         int header = payload.Length <= 125 ? 2 : payload.Length <= ushort.MaxValue ? 4 : 10;
         byte[] frame = new byte[header + 4 + payload.Length];
@@ -106,7 +112,7 @@ public class FrameReadBenchmarks
         return frame;
     }
 
-    private struct LengthHandler : IFrameHandler
+    internal struct LengthHandler : IFrameHandler
     {
         public int Length;
 

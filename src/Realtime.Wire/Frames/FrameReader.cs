@@ -23,6 +23,10 @@ public sealed class FrameReader : IDisposable
     /// <summary>Default for the largest unfragmented frame left in the pipe until whole (a quarter of Kestrel's 1 MiB pause threshold).</summary>
     public const int DefaultMaxHeldFrameBytes = 256 * 1024;
 
+    // Larger single-frame messages start at this size and grow geometrically, so a client that announces a huge frame
+    // and trickles it does not make the server rent the maximum up front.
+    private const int MaxPresizedMessageBytes = 1024 * 1024;
+
     private readonly long _maxMessageBytes;
     private readonly bool _expectMasked;
     private readonly int _maxHeldFrameBytes;
@@ -231,6 +235,12 @@ public sealed class FrameReader : IDisposable
                 _messageOpcode = opcode;
                 _messageLength = 0;
                 _utf8.Reset();
+                if (fin)
+                {
+                    // One frame is the whole message and its length is known: rent it once (up to 1 MiB, what
+                    // Kestrel lets a connection buffer anyway) instead of regrowing and recopying as it arrives.
+                    EnsureCapacity((int)Math.Min(length, MaxPresizedMessageBytes));
+                }
             }
 
             _inPayload = true;
