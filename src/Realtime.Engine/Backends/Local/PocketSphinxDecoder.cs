@@ -11,12 +11,17 @@ internal sealed unsafe class PocketSphinxDecoder : IDisposable
     private nint _decoder;
     private nint _config;
     private bool _inUtterance;
+    private PocketSphinxCepstralMean? _cepstralMean;
 
     private PocketSphinxDecoder(nint decoder, nint config)
     {
         _decoder = decoder;
         _config = config;
+        _cepstralMean = PocketSphinxCepstralMean.Create(decoder, config);
     }
+
+    /// <summary>Audio the stream holds back before decoding, to normalise the utterance by its own cepstral mean.</summary>
+    public const int OpeningSamples = 16_000;
 
     public static PocketSphinxDecoder Load(PocketSphinxOptions options)
     {
@@ -28,6 +33,7 @@ internal sealed unsafe class PocketSphinxDecoder : IDisposable
             "-samprate", "16000",
             // The library logs every utterance to stderr by default; the server has its own logs.
             "-logfn", "/dev/null",
+            .. options.ExtraArguments,
         ];
         var argv = stackalloc byte*[arguments.Length];
         for (var i = 0; i < arguments.Length; i++)
@@ -61,8 +67,13 @@ internal sealed unsafe class PocketSphinxDecoder : IDisposable
         }
     }
 
-    public void StartUtterance()
+    /// <summary>
+    /// Starts an utterance normalised by the mean of the speech in <paramref name="opening"/> (its first second,
+    /// prefix padding included); with too little speech there, by what the decoder had.
+    /// </summary>
+    public void StartUtterance(ReadOnlySpan<short> opening)
     {
+        _cepstralMean?.Apply(opening);
         if (PocketSphinxNative.StartUtterance(_decoder) < 0)
         {
             throw new InvalidOperationException("pocketsphinx could not start an utterance.");
@@ -118,6 +129,8 @@ internal sealed unsafe class PocketSphinxDecoder : IDisposable
 
     public void Dispose()
     {
+        _cepstralMean?.Dispose();
+        _cepstralMean = null;
         if (_decoder != 0)
         {
             _ = PocketSphinxNative.Free(_decoder);

@@ -72,10 +72,13 @@ internal sealed class PocketSphinxStream : ISpeechRecognitionStream
     {
         var token = _cancellation.Token;
         PocketSphinxDecoder? decoder = null;
+        // The first second is held back, then decoded at once: its speech sets the utterance's cepstral mean.
+        var opening = BufferPool<short>.Rent(PocketSphinxDecoder.OpeningSamples);
+        var held = 0;
+        var started = false;
         try
         {
             decoder = await _pool.RentAsync(token).ConfigureAwait(false);
-            decoder.StartUtterance();
             var reader = _audio.Reader;
             while (await reader.WaitToReadAsync(token).ConfigureAwait(false))
             {
@@ -86,21 +89,42 @@ internal sealed class PocketSphinxStream : ISpeechRecognitionStream
                     try
                     {
                         token.ThrowIfCancellationRequested();
-                        decoder.Process(segment.Samples);
-                        _samplesSincePartial += segment.Length;
+                        var samples = segment.Samples;
+                        if (!started)
+                        {
+                            var take = Math.Min(samples.Length, PocketSphinxDecoder.OpeningSamples - held);
+                            samples[..take].CopyTo(opening.AsSpan(held));
+                            held += take;
+                            samples = samples[take..];
+                            started = held == PocketSphinxDecoder.OpeningSamples && Start(decoder, opening.AsSpan(0, held));
+                        }
+
+                        if (started && !samples.IsEmpty)
+                        {
+                            decoder.Process(samples);
+                            _samplesSincePartial += samples.Length;
+                        }
                     }
                     finally
                     {
                         segment.Return();
                     }
 
-                    if (_samplesSincePartial >= PartialInterval)
+                    if (started && _samplesSincePartial >= PartialInterval)
                     {
                         PublishPartial(decoder.Hypothesis());
                     }
                 }
 
-                PublishPartial(decoder.Hypothesis());
+                if (started)
+                {
+                    PublishPartial(decoder.Hypothesis());
+                }
+            }
+
+            if (!started)
+            {
+                Start(decoder, opening.AsSpan(0, held));
             }
 
             var final = decoder.EndUtterance();
@@ -123,6 +147,7 @@ internal sealed class PocketSphinxStream : ISpeechRecognitionStream
         }
         finally
         {
+            BufferPool<short>.Return(opening);
             if (decoder is not null)
             {
                 _pool.Return(decoder);
@@ -134,6 +159,19 @@ internal sealed class PocketSphinxStream : ISpeechRecognitionStream
                 segment.Return();
             }
         }
+    }
+
+    /// <summary>Starts the utterance normalised by its opening, then decodes the opening; true (the utterance is running).</summary>
+    private bool Start(PocketSphinxDecoder decoder, ReadOnlySpan<short> opening)
+    {
+        decoder.StartUtterance(opening);
+        if (!opening.IsEmpty)
+        {
+            decoder.Process(opening);
+            _samplesSincePartial += opening.Length;
+        }
+
+        return true;
     }
 
     /// <summary>
