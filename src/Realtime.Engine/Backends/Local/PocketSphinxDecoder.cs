@@ -11,30 +11,16 @@ internal sealed unsafe class PocketSphinxDecoder : IDisposable
     private nint _decoder;
     private nint _config;
     private bool _inUtterance;
-    private PocketSphinxCepstralMean? _cepstralMean;
 
     private PocketSphinxDecoder(nint decoder, nint config)
     {
         _decoder = decoder;
         _config = config;
-        _cepstralMean = PocketSphinxCepstralMean.Create(decoder, config);
     }
-
-    /// <summary>Audio the stream holds back before decoding, to normalise the utterance by its own cepstral mean.</summary>
-    public const int OpeningSamples = 16_000;
 
     public static PocketSphinxDecoder Load(PocketSphinxOptions options)
     {
-        string[] arguments =
-        [
-            "-hmm", options.AcousticModel,
-            "-lm", options.LanguageModel,
-            "-dict", options.Dictionary,
-            "-samprate", "16000",
-            // The library logs every utterance to stderr by default; the server has its own logs.
-            "-logfn", "/dev/null",
-            .. options.ExtraArguments,
-        ];
+        string[] arguments = Arguments(options);
         var argv = stackalloc byte*[arguments.Length];
         for (var i = 0; i < arguments.Length; i++)
         {
@@ -68,12 +54,43 @@ internal sealed unsafe class PocketSphinxDecoder : IDisposable
     }
 
     /// <summary>
-    /// Starts an utterance normalised by the mean of the speech in <paramref name="opening"/> (its first second,
-    /// prefix padding included); with too little speech there, by what the decoder had.
+    /// The decoder's flags: the models and 16 kHz (the acoustic model's rate; its feat.params supplies the filterbank,
+    /// CMN and -cmninit, and overrides any of those given here), the library's search defaults (bench/Realtime.Wer
+    /// found no setting that helps on every path: README), then the extra flags of
+    /// <see cref="PocketSphinxOptions.ExtraArguments"/>, which replace a built-in flag of the same name (the library
+    /// rejects a flag given twice).
     /// </summary>
-    public void StartUtterance(ReadOnlySpan<short> opening)
+    internal static string[] Arguments(PocketSphinxOptions options)
     {
-        _cepstralMean?.Apply(opening);
+        var flags = new List<KeyValuePair<string, string>>
+        {
+            new("-hmm", options.AcousticModel),
+            new("-lm", options.LanguageModel),
+            new("-dict", options.Dictionary),
+            new("-samprate", "16000"),
+            // The library logs every utterance to stderr by default; the server has its own logs.
+            new("-logfn", "/dev/null"),
+        };
+        for (var i = 0; i + 1 < options.ExtraArguments.Count; i += 2)
+        {
+            var name = options.ExtraArguments[i];
+            var at = flags.FindIndex(f => f.Key == name);
+            var flag = new KeyValuePair<string, string>(name, options.ExtraArguments[i + 1]);
+            if (at >= 0)
+            {
+                flags[at] = flag;
+            }
+            else
+            {
+                flags.Add(flag);
+            }
+        }
+
+        return [.. flags.SelectMany(f => new[] { f.Key, f.Value })];
+    }
+
+    public void StartUtterance()
+    {
         if (PocketSphinxNative.StartUtterance(_decoder) < 0)
         {
             throw new InvalidOperationException("pocketsphinx could not start an utterance.");
@@ -129,8 +146,6 @@ internal sealed unsafe class PocketSphinxDecoder : IDisposable
 
     public void Dispose()
     {
-        _cepstralMean?.Dispose();
-        _cepstralMean = null;
         if (_decoder != 0)
         {
             _ = PocketSphinxNative.Free(_decoder);

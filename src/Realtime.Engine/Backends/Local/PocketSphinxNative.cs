@@ -35,29 +35,6 @@ internal static unsafe partial class PocketSphinxNative
     [LibraryImport(Decoder, EntryPoint = "ps_end_utt")]
     internal static partial int EndUtterance(nint decoder);
 
-    [LibraryImport(Decoder, EntryPoint = "ps_get_feat")]
-    internal static partial nint GetFeatures(nint decoder);
-
-    /// <summary>Sets the live cepstral mean (and its weight of 500 frames) that normalises the next frames.</summary>
-    [LibraryImport(Base, EntryPoint = "cmn_live_set")]
-    internal static partial void SetLiveCepstralMean(nint cmn, float* mean);
-
-    [LibraryImport(Base, EntryPoint = "fe_init_auto_r")]
-    internal static partial nint FrontEndInit(nint config);
-
-    [LibraryImport(Base, EntryPoint = "fe_free")]
-    internal static partial int FrontEndFree(nint frontEnd);
-
-    [LibraryImport(Base, EntryPoint = "fe_start_utt")]
-    internal static partial int FrontEndStartUtterance(nint frontEnd);
-
-    [LibraryImport(Base, EntryPoint = "fe_get_output_size")]
-    internal static partial int FrontEndOutputSize(nint frontEnd);
-
-    /// <summary>Cepstra of as many whole frames as fit; advances the sample pointer and count past what it used.</summary>
-    [LibraryImport(Base, EntryPoint = "fe_process_frames")]
-    internal static partial int FrontEndProcessFrames(nint frontEnd, short** samples, nuint* sampleCount, float** cepstra, int* frameCount, int* firstFrame);
-
     /// <summary>Returns a decoder-owned UTF-8 string (valid until the next decoder call) or null.</summary>
     [LibraryImport(Decoder, EntryPoint = "ps_get_hyp")]
     internal static partial byte* GetHypothesis(nint decoder, int* bestScore);

@@ -72,13 +72,10 @@ internal sealed class PocketSphinxStream : ISpeechRecognitionStream
     {
         var token = _cancellation.Token;
         PocketSphinxDecoder? decoder = null;
-        // The first second is held back, then decoded at once: its speech sets the utterance's cepstral mean.
-        var opening = BufferPool<short>.Rent(PocketSphinxDecoder.OpeningSamples);
-        var held = 0;
-        var started = false;
         try
         {
             decoder = await _pool.RentAsync(token).ConfigureAwait(false);
+            decoder.StartUtterance();
             var reader = _audio.Reader;
             while (await reader.WaitToReadAsync(token).ConfigureAwait(false))
             {
@@ -89,42 +86,21 @@ internal sealed class PocketSphinxStream : ISpeechRecognitionStream
                     try
                     {
                         token.ThrowIfCancellationRequested();
-                        var samples = segment.Samples;
-                        if (!started)
-                        {
-                            var take = Math.Min(samples.Length, PocketSphinxDecoder.OpeningSamples - held);
-                            samples[..take].CopyTo(opening.AsSpan(held));
-                            held += take;
-                            samples = samples[take..];
-                            started = held == PocketSphinxDecoder.OpeningSamples && Start(decoder, opening.AsSpan(0, held));
-                        }
-
-                        if (started && !samples.IsEmpty)
-                        {
-                            decoder.Process(samples);
-                            _samplesSincePartial += samples.Length;
-                        }
+                        decoder.Process(segment.Samples);
+                        _samplesSincePartial += segment.Length;
                     }
                     finally
                     {
                         segment.Return();
                     }
 
-                    if (started && _samplesSincePartial >= PartialInterval)
+                    if (_samplesSincePartial >= PartialInterval)
                     {
                         PublishPartial(decoder.Hypothesis());
                     }
                 }
 
-                if (started)
-                {
-                    PublishPartial(decoder.Hypothesis());
-                }
-            }
-
-            if (!started)
-            {
-                Start(decoder, opening.AsSpan(0, held));
+                PublishPartial(decoder.Hypothesis());
             }
 
             var final = decoder.EndUtterance();
@@ -147,7 +123,6 @@ internal sealed class PocketSphinxStream : ISpeechRecognitionStream
         }
         finally
         {
-            BufferPool<short>.Return(opening);
             if (decoder is not null)
             {
                 _pool.Return(decoder);
@@ -159,19 +134,6 @@ internal sealed class PocketSphinxStream : ISpeechRecognitionStream
                 segment.Return();
             }
         }
-    }
-
-    /// <summary>Starts the utterance normalised by its opening, then decodes the opening; true (the utterance is running).</summary>
-    private bool Start(PocketSphinxDecoder decoder, ReadOnlySpan<short> opening)
-    {
-        decoder.StartUtterance(opening);
-        if (!opening.IsEmpty)
-        {
-            decoder.Process(opening);
-            _samplesSincePartial += opening.Length;
-        }
-
-        return true;
     }
 
     /// <summary>
