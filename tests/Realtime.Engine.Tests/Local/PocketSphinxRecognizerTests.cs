@@ -18,16 +18,19 @@ public sealed class PocketSphinxRecognizerTests : IClassFixture<PocketSphinxReco
     }
 
     [Fact]
-    public async Task WeatherQuestionIsRecognizedWithItsStableWords()
+    public async Task WeatherQuestionIsHeardWithItsFirstWordsOnly()
     {
-        // A fresh decoder, so the result does not depend on what a shared one heard before (see the WER test).
+        // A fresh decoder, so the result does not depend on what a shared one heard before (see the next tests).
         using var recognizer = new PocketSphinxRecognizer(new PocketSphinxOptions { DecoderCount = 1 });
         var (_, final) = await TranscribeAsync(recognizer, "weather_question_16k.wav", TestContext.Current.CancellationToken);
 
-        // What the bundled en-us model hears in espeak's voice from a fresh decoder: "weather" comes out as
-        // "whether" and "in paris today" is lost (measured; see the word error rate test).
+        // "What is the weather in Paris today?" -> measured "what is on whether we don't do it": 2 of 7 words
+        // (README, bench/Realtime.Wer). "weather" comes out as "whether" (same phones in cmudict, the language model
+        // picks the other) and "in paris today" is lost. This pins what the embedded engine really gets.
+        var right = WordsRight("what is the weather in paris today", final);
+        TestContext.Current.TestOutputHelper?.WriteLine($"\"{final}\": {right}/7 words right");
         Assert.StartsWith("what is", final, StringComparison.Ordinal);
-        Assert.Contains("whether", final, StringComparison.Ordinal);
+        Assert.True(right >= 2, $"\"{final}\": {right}/7 words right");
     }
 
     [Fact]
@@ -147,26 +150,25 @@ public sealed class PocketSphinxRecognizerTests : IClassFixture<PocketSphinxReco
             ("two_turns.wav", "hello there tell me a joke about computers"),
             ("short_pause.wav", "i would like a cup of tea please"),
         ];
-        var errors = 0;
+        var right = 0;
         var words = 0;
         // A fresh recognizer with one decoder: pocketsphinx carries its live normalisation from one utterance to the
-        // next, so a decoder shared with other tests gives anything from 78 % to 91 % on the same audio.
+        // next, so a decoder shared with other tests hears the same audio differently.
         using var recognizer = new PocketSphinxRecognizer(new PocketSphinxOptions { DecoderCount = 1 });
         foreach (var (fixture, text) in cases)
         {
             var (_, final) = await TranscribeAsync(recognizer, fixture, cancellationToken);
-            var reference = text.Split(' ');
-            var distance = WordDistance(reference, final.Split(' ', StringSplitOptions.RemoveEmptyEntries));
-            TestContext.Current.TestOutputHelper?.WriteLine($"{fixture}: \"{final}\" {distance}/{reference.Length}");
-            errors += distance;
-            words += reference.Length;
+            var fixtureRight = WordsRight(text, final);
+            TestContext.Current.TestOutputHelper?.WriteLine($"{fixture}: \"{final}\" {fixtureRight}/{text.Split(' ').Length} words right");
+            right += fixtureRight;
+            words += text.Split(' ').Length;
         }
 
-        var wer = (double)errors / words;
-        TestContext.Current.TestOutputHelper?.WriteLine($"WER {wer:P1} ({errors}/{words})");
-        Console.WriteLine($"pocketsphinx WER {wer:P1} ({errors}/{words})");
-        // Guards against regressions (wrong sample format, wrong model) rather than claiming accuracy.
-        Assert.True(wer < 0.9, $"WER {wer:P1}");
+        TestContext.Current.TestOutputHelper?.WriteLine($"words right {right}/{words}");
+        Console.WriteLine($"pocketsphinx words right {right}/{words}");
+        // Measured: 5 of 23 ("what is", "i would like"; README has the full benchmark). One word of slack for decoder
+        // timing; a wrong sample rate, format or model gives 0 or 1.
+        Assert.True(right >= 4, $"words right {right}/{words}");
     }
 
     [Fact]
@@ -235,28 +237,21 @@ public sealed class PocketSphinxRecognizerTests : IClassFixture<PocketSphinxReco
         Assert.NotEqual(TimeSpan.Zero, latency);
     }
 
-    private static int WordDistance(string[] reference, string[] hypothesis)
+    /// <summary>Reference words the hypothesis has in order (longest common word subsequence).</summary>
+    internal static int WordsRight(string reference, string hypothesis)
     {
-        var previous = new int[hypothesis.Length + 1];
-        var current = new int[hypothesis.Length + 1];
-        for (var j = 0; j <= hypothesis.Length; j++)
+        var r = reference.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var h = hypothesis.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var table = new int[r.Length + 1, h.Length + 1];
+        for (var i = 1; i <= r.Length; i++)
         {
-            previous[j] = j;
-        }
-
-        for (var i = 1; i <= reference.Length; i++)
-        {
-            current[0] = i;
-            for (var j = 1; j <= hypothesis.Length; j++)
+            for (var j = 1; j <= h.Length; j++)
             {
-                var substitution = previous[j - 1] + (reference[i - 1] == hypothesis[j - 1] ? 0 : 1);
-                current[j] = Math.Min(substitution, Math.Min(previous[j] + 1, current[j - 1] + 1));
+                table[i, j] = r[i - 1] == h[j - 1] ? table[i - 1, j - 1] + 1 : Math.Max(table[i - 1, j], table[i, j - 1]);
             }
-
-            (previous, current) = (current, previous);
         }
 
-        return previous[hypothesis.Length];
+        return table[r.Length, h.Length];
     }
 
     internal static async Task<(List<string> Deltas, string Final)> TranscribeAsync(

@@ -20,15 +20,7 @@ internal sealed unsafe class PocketSphinxDecoder : IDisposable
 
     public static PocketSphinxDecoder Load(PocketSphinxOptions options)
     {
-        string[] arguments =
-        [
-            "-hmm", options.AcousticModel,
-            "-lm", options.LanguageModel,
-            "-dict", options.Dictionary,
-            "-samprate", "16000",
-            // The library logs every utterance to stderr by default; the server has its own logs.
-            "-logfn", "/dev/null",
-        ];
+        string[] arguments = Arguments(options);
         var argv = stackalloc byte*[arguments.Length];
         for (var i = 0; i < arguments.Length; i++)
         {
@@ -59,6 +51,42 @@ internal sealed unsafe class PocketSphinxDecoder : IDisposable
                 Marshal.FreeCoTaskMem((nint)argv[i]);
             }
         }
+    }
+
+    /// <summary>
+    /// The decoder's flags: the models and 16 kHz (the acoustic model's rate; its feat.params supplies the filterbank,
+    /// CMN and -cmninit, and overrides any of those given here), the library's search defaults (bench/Realtime.Wer
+    /// found no setting that helps on every path: README), then the extra flags of
+    /// <see cref="PocketSphinxOptions.ExtraArguments"/>, which replace a built-in flag of the same name (the library
+    /// rejects a flag given twice).
+    /// </summary>
+    internal static string[] Arguments(PocketSphinxOptions options)
+    {
+        var flags = new List<KeyValuePair<string, string>>
+        {
+            new("-hmm", options.AcousticModel),
+            new("-lm", options.LanguageModel),
+            new("-dict", options.Dictionary),
+            new("-samprate", "16000"),
+            // The library logs every utterance to stderr by default; the server has its own logs.
+            new("-logfn", "/dev/null"),
+        };
+        for (var i = 0; i + 1 < options.ExtraArguments.Count; i += 2)
+        {
+            var name = options.ExtraArguments[i];
+            var at = flags.FindIndex(f => f.Key == name);
+            var flag = new KeyValuePair<string, string>(name, options.ExtraArguments[i + 1]);
+            if (at >= 0)
+            {
+                flags[at] = flag;
+            }
+            else
+            {
+                flags.Add(flag);
+            }
+        }
+
+        return [.. flags.SelectMany(f => new[] { f.Key, f.Value })];
     }
 
     public void StartUtterance()

@@ -14,4 +14,7 @@ public sealed class PocketSphinxOptions
 
     /// <summary>Decoders kept loaded; a stream holds one for its utterance, so this bounds concurrent decoding.</summary>
     public int DecoderCount { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>More pocketsphinx flags (name, value, ...) after the built-in ones; for trying settings (bench/Realtime.Wer).</summary>
+    public IReadOnlyList<string> ExtraArguments { get; init; } = [];
 }
