@@ -51,7 +51,7 @@ function refreshState() {
 }
 
 function setPlayedMs() {
-  document.body.dataset.playedMs = String(Math.round(playedTotalMs + playedCurrentMs));
+  document.body.dataset.playedMs = String(Math.floor(playedTotalMs + playedCurrentMs));
 }
 
 // ---- auth: a real key is only used to mint an ephemeral secret -------------------------------------------------
@@ -125,6 +125,8 @@ async function connect() {
   refreshState();
   try {
     const usesKey = await loadModels();
+    // Playback is ready before the first delta can arrive (text turns play audio too, without the microphone).
+    await ensurePlayback().catch((err) => addNote('error', 'playback: ' + err.message));
     const protocols = ['realtime'];
     if (usesKey) protocols.push('openai-insecure-api-key.' + await mintClientSecret());
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -183,7 +185,7 @@ const TOOL = {
   type: 'function',
   name: 'get_local_time',
   description: "Returns the local date, time and time zone of the user's browser.",
-  parameters: { type: 'object', properties: { timezone: { type: 'string', description: 'IANA time zone, e.g. Europe/Paris (optional)' } } },
+  parameters: { type: 'object', properties: {} },
 };
 
 function turnDetection() {
@@ -243,6 +245,7 @@ function onServerEvent(e) {
       conn.ready = true;
       $('session-info').textContent = `${e.session.id} · ${e.session.model}`;
       send({ type: 'session.update', session: sessionConfig() });
+      scrapeMetrics(null);                          // the baseline the first turn's server figures are taken from
       if (params.get('autoconnect') === '1' || audio.micOn) startMic().catch((err) => fail('microphone: ' + err.message));
       break;
     case 'input_audio_buffer.speech_started':
@@ -351,15 +354,8 @@ function onResponseDone(response) {
 // ---- the demo tool, implemented here ---------------------------------------------------------------------------
 
 function runTool(call) {
-  let args = {};
-  try { args = call.arguments ? JSON.parse(call.arguments) : {}; } catch { /* the model sent broken JSON: use defaults */ }
-  const zone = typeof args.timezone === 'string' && args.timezone ? args.timezone : Intl.DateTimeFormat().resolvedOptions().timeZone;
-  let output;
-  try {
-    output = { local_time: new Date().toLocaleString('en-US', { timeZone: zone, dateStyle: 'full', timeStyle: 'long' }), timezone: zone };
-  } catch {
-    output = { error: `unknown time zone ${zone}` };
-  }
+  const timezone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const output = { local_time: new Date().toLocaleString('en-US', { weekday: 'long', hour: 'numeric', minute: '2-digit' }), timezone };
   const entry = ensureItem(call.id, 'tool');
   entry.name = call.name;
   entry.callId = call.call_id;
@@ -412,8 +408,8 @@ function addNote(role, text) {
 }
 
 function updateAudioMeta(item) {
-  const played = Math.round(item.playedSamples / SAMPLES_PER_MS);
-  const total = Math.round(item.audioSamples / SAMPLES_PER_MS);
+  const played = Math.floor(item.playedSamples / SAMPLES_PER_MS);   // as the truncate reports it: never more than heard
+  const total = Math.floor(item.audioSamples / SAMPLES_PER_MS);
   item.el.dataset.playedMs = String(played);
   item.el.dataset.audioMs = String(total);
   item.el.dataset.meta = `audio ${(total / 1000).toFixed(2)} s · played ${(played / 1000).toFixed(2)} s` + (item.cut ? ' · interrupted' : '');
@@ -471,7 +467,7 @@ function onAudioDelta(e) {
 
 function onPlaybackMessage(m) {
   if (m.type === 'progress') {
-    $('out-level').value = Math.min(1, m.rms * 4);
+    setLevel('out-level', m.rms);
     if (m.id && items.has(m.id) && !items.get(m.id).cut) {
       const item = items.get(m.id);
       item.playedSamples = m.played;
@@ -556,15 +552,25 @@ async function startMic() {
 
 function stopMic() {
   audio.micOn = false;
-  $('mic-level').value = 0;
+  setLevel('mic-level', 0);
   refreshState();
 }
 
 function onCaptureChunk(m) {
-  $('mic-level').value = Math.min(1, m.rms * 4);
+  setLevel('mic-level', m.rms);
   if (!audio.micOn || !conn.ready) return;
   if ($('turn-detection').value === 'manual' && !conn.pttHeld) return;
   send({ type: 'input_audio_buffer.append', audio: base64(new Uint8Array(m.pcm)) });
+}
+
+/** A level meter on a dBFS scale (-60..0), which is how a voice engineer reads levels. */
+function setLevel(id, rms) {
+  const db = rms > 0 ? 20 * Math.log10(rms) : -Infinity;
+  const fill = Math.max(0, Math.min(1, (db + 60) / 60));
+  const bar = $(id);
+  bar.style.transform = `scaleX(${fill.toFixed(3)})`;
+  bar.style.background = db > -3 ? '#ff5c5c' : db > -12 ? '#e0c341' : '#3ec46d';
+  bar.parentElement.title = Number.isFinite(db) ? `${db.toFixed(1)} dBFS` : 'silence';
 }
 
 function base64(bytes) {
@@ -656,7 +662,7 @@ async function scrapeMetrics(turn) {
     const response = await fetch('/metrics');
     if (!response.ok) return;
     const now = parseMetrics(await response.text());
-    if (lastMetrics) {
+    if (turn && lastMetrics) {
       turn.server = {};
       for (const [key, stage] of Object.entries(STAGES)) {
         const a = now[stage], b = lastMetrics[stage] ?? { sum: 0, count: 0 };
