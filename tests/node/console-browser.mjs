@@ -251,6 +251,11 @@ async function voiceOverWss(context) {
     const order = ['connecting', 'listening', 'user-speaking', 'responding'];
     const firsts = order.map((state) => states.indexOf(state));
     assert.ok(firsts.every((at, i) => at >= 0 && (i === 0 || at > firsts[i - 1])), `states in order: ${states.join(' ')}`);
+
+    // Leave quietly: the last utterance transcribed and answered, then a normal close (the test then stops the server).
+    await page.waitForFunction(() => document.body.dataset.state === 'listening' && !document.querySelector('#transcript > div.partial'), null, { timeout: WAIT });
+    await page.click('#connect');
+    await stateIs(page, 'idle');
   });
   await page.close();
 }
