@@ -9,7 +9,7 @@ import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { assert } from './lib.mjs';
+import { assert, main } from './lib.mjs';
 
 const httpBase = process.env.REALTIME_HTTP;
 const httpsBase = process.env.REALTIME_HTTPS;
@@ -260,20 +260,6 @@ async function voiceOverWss(context) {
   await page.close();
 }
 
-async function main(fn) {
-  // lib.mjs's main stops a script at 60 s; two browser pages on a loaded machine get longer before the hang guard.
-  const timer = setTimeout(() => { console.error('FAIL: script timeout'); process.exit(1); }, 150000);
-  try {
-    await fn();
-    clearTimeout(timer);
-    console.log('PASS');
-    process.exit(0);
-  } catch (err) {
-    console.error('FAIL:', err?.stack ?? err);
-    process.exit(1);
-  }
-}
-
 main(async () => {
   assert.ok(httpBase && httpsBase && apiKey && audioDir && shots, 'REALTIME_HTTP, REALTIME_HTTPS, REALTIME_API_KEY, CONSOLE_AUDIO, CONSOLE_SCREENSHOTS');
   assert.ok(fs.existsSync(executablePath), `${executablePath} is missing: scripts/setup.sh installs Debian's chromium`);
@@ -299,4 +285,4 @@ main(async () => {
     await browser.close();
     fs.rmSync(temp, { recursive: true, force: true });
   }
-});
+}, 150000);   // two browser pages on a loaded machine can take longer than lib.mjs's default

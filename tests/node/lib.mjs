@@ -46,8 +46,8 @@ export function assertEventIds(events) {
   }
 }
 
-export async function main(fn) {
-  const timer = setTimeout(() => { console.error('FAIL: script timeout'); process.exit(1); }, 60000);
+export async function main(fn, timeoutMs = 60000) {
+  const timer = setTimeout(() => { console.error('FAIL: script timeout'); process.exit(1); }, timeoutMs);
   try {
     await fn();
     clearTimeout(timer);

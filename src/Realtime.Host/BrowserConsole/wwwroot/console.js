@@ -48,6 +48,9 @@ function refreshState() {
   $('mic').classList.toggle('on', audio.micOn);
   $('ptt').disabled = !(conn.ready && $('turn-detection').value === 'manual');
   $('send-text').disabled = !conn.ready;
+  // The server refuses a new voice once the assistant has spoken in this conversation (as OpenAI does).
+  $('voice').disabled = conn.audioProduced;
+  $('voice').title = conn.audioProduced ? 'The voice is fixed once the assistant has spoken; reconnect to change it.' : '';
 }
 
 function setPlayedMs() {
