@@ -161,6 +161,10 @@ function onClosed(e) {
   logEvent('in', { type: 'socket.closed', code: e.code, reason: e.reason });
   if (!expected) fail(`connection closed: ${e.code} ${e.reason}`);
   refreshState();
+  if (conn.reconnect) {
+    conn.reconnect = false;
+    connect();
+  }
 }
 
 function fail(message) {
@@ -720,11 +724,10 @@ function wire() {
   for (const id of ['voice', 'instructions', 'turn-detection', 'vad-threshold', 'vad-prefix', 'vad-silence', 'vad-eagerness', 'vad-create-response', 'vad-interrupt-response', 'transcription', 'modalities', 'tool-enabled']) {
     $(id).addEventListener('change', applySettings);
   }
-  $('model').addEventListener('change', async () => {
-    if (!conn.ws) return;
+  $('model').addEventListener('change', () => {
+    if (!(conn.ws instanceof WebSocket)) return;
+    conn.reconnect = true;                          // onClosed connects again, with the new profile
     disconnect();
-    await new Promise((r) => setTimeout(r, 100));
-    connect();
   });
   $('text-form').onsubmit = (e) => {
     e.preventDefault();
