@@ -37,6 +37,8 @@ public static class RealtimeServer
         // Created now so it hears ApplicationStopping even if no session ever opened.
         app.Services.GetRequiredService<SessionRegistry>();
         app.MapGet("/healthz", Endpoints.HealthEndpoint.HandleAsync);
+        app.MapGet("/v1/models", Endpoints.ModelsEndpoint.HandleAsync);
+        BrowserConsole.ConsoleEndpoints.Map(app);
         ClientSecrets.ClientSecretEndpoints.Map(app);
         app.MapGet("/readyz", ReadinessEndpoint.HandleAsync);
         app.MapPrometheusScrapingEndpoint("/metrics");

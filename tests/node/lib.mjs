@@ -46,8 +46,8 @@ export function assertEventIds(events) {
   }
 }
 
-export async function main(fn) {
-  const timer = setTimeout(() => { console.error('FAIL: script timeout'); process.exit(1); }, 180000);
+export async function main(fn, timeoutMs = 180000) {
+  const timer = setTimeout(() => { console.error('FAIL: script timeout'); process.exit(1); }, timeoutMs);
   try {
     await fn();
     clearTimeout(timer);

@@ -1,7 +1,6 @@
 using System.Text.Json;
-using Microsoft.Extensions.Options;
 using Realtime.Engine.Sessions;
-using Realtime.Host.Options;
+using Realtime.Host.Endpoints;
 using Realtime.Wire.Events;
 using Realtime.Wire.Http;
 
@@ -43,7 +42,7 @@ internal static class ClientSecretEndpoints
             {
                 if (!secondsValue.TryGetInt32(out seconds) || seconds is < MinSeconds or > MaxSeconds)
                 {
-                    await ErrorAsync(context, 400, "invalid_value", $"expires_after.seconds must be an integer from {MinSeconds} to {MaxSeconds}.", "expires_after.seconds");
+                    await JsonResponses.ErrorAsync(context, 400, "invalid_value", $"expires_after.seconds must be an integer from {MinSeconds} to {MaxSeconds}.", "expires_after.seconds");
                     return;
                 }
             }
@@ -58,12 +57,12 @@ internal static class ClientSecretEndpoints
             && s.TryGetProperty("type", out JsonElement type) && type.ValueKind == JsonValueKind.String && type.GetString() == "transcription";
         if (session is { } toCheck && SessionConfigValidator.Validate(toCheck, Dialect.Ga, transcription) is { } error)
         {
-            await ErrorAsync(context, 400, error.Code, error.Message, error.Param is null ? "session" : "session." + error.Param.Replace("session.", string.Empty, StringComparison.Ordinal));
+            await JsonResponses.ErrorAsync(context, 400, error.Code, error.Message, error.Param is null ? "session" : "session." + error.Param.Replace("session.", string.Empty, StringComparison.Ordinal));
             return;
         }
 
         MintedSecret secret = context.RequestServices.GetRequiredService<ClientSecretStore>().Mint(session, Dialect.Ga, TimeSpan.FromSeconds(seconds));
-        await WriteJsonAsync(context, writer =>
+        await JsonResponses.WriteAsync(context, writer =>
         {
             writer.WriteStartObject();
             writer.WriteString("value", secret.Value);
@@ -94,12 +93,12 @@ internal static class ClientSecretEndpoints
         JsonElement? session = body.ValueKind == JsonValueKind.Object ? body : null;
         if (session is { } toCheck && SessionConfigValidator.Validate(toCheck, Dialect.Beta, transcription: false) is { } error)
         {
-            await ErrorAsync(context, 400, error.Code, error.Message, error.Param);
+            await JsonResponses.ErrorAsync(context, 400, error.Code, error.Message, error.Param);
             return;
         }
 
         MintedSecret secret = context.RequestServices.GetRequiredService<ClientSecretStore>().Mint(session, Dialect.Beta, BetaLifetime);
-        await WriteJsonAsync(context, writer =>
+        await JsonResponses.WriteAsync(context, writer =>
         {
             writer.WriteStartObject();
             writer.WriteString("id", "sess_" + secret.Value[3..24]);
@@ -123,14 +122,8 @@ internal static class ClientSecretEndpoints
     /// <summary>Minting needs a real key (never an ephemeral one) whenever keys are configured; the body must be JSON (or empty).</summary>
     private static async Task<JsonElement?> ReadAuthorizedBodyAsync(HttpContext context)
     {
-        RealtimeServerOptions options = context.RequestServices.GetRequiredService<IOptions<RealtimeServerOptions>>().Value;
-        var keys = new ApiKeySet(options.ApiKeys);
-        string? header = context.Request.Headers.Authorization;
-        string? key = header is not null && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
-        if (!keys.IsOpen && (key is null || !keys.Contains(key)))
+        if (!await JsonResponses.AuthorizeAsync(context))
         {
-            await ErrorAsync(context, 401, key is null ? null : "invalid_api_key",
-                key is null ? "Missing bearer authentication in header" : "Incorrect API key provided.", null);
             return null;
         }
 
@@ -145,37 +138,8 @@ internal static class ClientSecretEndpoints
         }
         catch (JsonException e)
         {
-            await ErrorAsync(context, 400, "invalid_json", "The body is not valid JSON: " + e.Message, null);
+            await JsonResponses.ErrorAsync(context, 400, "invalid_json", "The body is not valid JSON: " + e.Message, null);
             return null;
         }
-    }
-
-    private static Task ErrorAsync(HttpContext context, int status, string? code, string message, string? param)
-    {
-        context.Response.StatusCode = status;
-        return WriteJsonAsync(context, writer =>
-        {
-            writer.WriteStartObject();
-            writer.WriteStartObject("error");
-            writer.WriteString("message", message);
-            writer.WriteString("type", "invalid_request_error");
-            writer.WriteString("param", param);
-            writer.WriteString("code", code);
-            writer.WriteEndObject();
-            writer.WriteEndObject();
-        });
-    }
-
-    private static async Task WriteJsonAsync(HttpContext context, Action<Utf8JsonWriter> write)
-    {
-        var body = new System.Buffers.ArrayBufferWriter<byte>(512);
-        using (var writer = new Utf8JsonWriter(body))
-        {
-            write(writer);
-        }
-
-        context.Response.ContentType = "application/json";
-        context.Response.ContentLength = body.WrittenCount;
-        await context.Response.Body.WriteAsync(body.WrittenMemory, context.RequestAborted);
     }
 }

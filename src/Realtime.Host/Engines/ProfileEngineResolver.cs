@@ -21,6 +21,10 @@ public sealed class ProfileEngineResolver : ISessionEngineResolver
         _logger = logger;
         Dictionary<string, ModelProfileOptions> profiles = EngineProfiles.Read(configuration, out string defaultProfile, out bool strict);
         Catalog = new ProfileCatalog(profiles, defaultProfile, strict);
+        Listings = profiles
+            .Select(p => new ProfileListing(p.Key, p.Value.Aliases, string.Equals(p.Key, defaultProfile, StringComparison.OrdinalIgnoreCase)))
+            .OrderByDescending(p => p.IsDefault).ThenBy(p => p.Name, StringComparer.Ordinal)
+            .ToArray();
         var stages = new Dictionary<string, ProfileStages>(StringComparer.OrdinalIgnoreCase);
         foreach (var (name, profile) in profiles)
         {
@@ -37,6 +41,9 @@ public sealed class ProfileEngineResolver : ISessionEngineResolver
     }
 
     public ProfileCatalog Catalog { get; }
+
+    /// <summary>The profiles for `GET /v1/models`, the default first.</summary>
+    public IReadOnlyList<ProfileListing> Listings { get; }
 
     /// <summary>Loads every profile's engines (idempotent; the first caller does the work, others wait for it).</summary>
     public void Load() => _ = _engines.Value;

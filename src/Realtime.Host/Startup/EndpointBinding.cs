@@ -40,6 +40,10 @@ internal static class EndpointBinding
             {
                 if (certificate is not null)
                 {
+                    // HTTP/1.1 only: a browser that negotiates h2 by ALPN opens its WebSocket as an HTTP/2 extended
+                    // CONNECT on that connection, which the realtime middleware (an HTTP/1.1 upgrade on the raw
+                    // pipes) never sees, so wss:// from a page would fail. Offering only http/1.1 keeps it an upgrade.
+                    listen.Protocols = HttpProtocols.Http1;
                     listen.UseHttps(certificate);
                 }
 
