@@ -34,6 +34,39 @@ public sealed class PocketSphinxRecognizerTests : IClassFixture<PocketSphinxReco
     }
 
     [Fact]
+    public async Task DisposingTheRecognizerMidUtteranceLetsTheStreamFinishAndRefusesNewOnes()
+    {
+        // At server stop an utterance can still be decoding: its decoder must outlive the pool (freeing it under
+        // the decoding thread crashed the process), and the stream still ends with its transcript.
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var recognizer = new PocketSphinxRecognizer(new PocketSphinxOptions { DecoderCount = 1 });
+        var audio = LocalWavFixture.Read16k("weather_question_16k.wav");
+        await using var stream = recognizer.Open(Options, cancellationToken);
+        var enumerator = stream.ReadAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
+        stream.Write(audio.AsSpan(0, audio.Length / 2));
+        Assert.True(await enumerator.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(60), cancellationToken));
+
+        recognizer.Dispose();
+        stream.Write(audio.AsSpan(audio.Length / 2));
+        stream.Complete();
+        string? final = null;
+        while (await enumerator.MoveNextAsync())
+        {
+            final = enumerator.Current.IsFinal ? enumerator.Current.Text : final;
+        }
+
+        Assert.StartsWith("what is", final, StringComparison.Ordinal);
+        await using var late = recognizer.Open(Options, cancellationToken);
+        late.Complete();
+        await Assert.ThrowsAsync<ObjectDisposedException>(async () =>
+        {
+            await foreach (var _ in late.ReadAsync(cancellationToken))
+            {
+            }
+        });
+    }
+
+    [Fact]
     public async Task DeltasArriveBeforeCompletionAndContinueEachOther()
     {
         var cancellationToken = TestContext.Current.CancellationToken;

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace Realtime.Engine.Backends.Local;
 
 /// <summary>
@@ -10,8 +8,12 @@ internal sealed class PocketSphinxDecoderPool : IDisposable
 {
     private readonly PocketSphinxOptions _options;
     private readonly SemaphoreSlim _slots;
-    private readonly ConcurrentBag<PocketSphinxDecoder> _idle = [];
-    private readonly ConcurrentBag<PocketSphinxDecoder> _all = [];
+
+    // Guarded by _gate (rents and returns happen once per turn, so a lock costs nothing that matters).
+    private readonly Lock _gate = new();
+    private readonly Stack<PocketSphinxDecoder> _idle = new();
+    private int _loaded;
+    private bool _disposed;
 
     public PocketSphinxDecoderPool(PocketSphinxOptions options)
     {
@@ -23,49 +25,78 @@ internal sealed class PocketSphinxDecoderPool : IDisposable
     /// <summary>Loads one decoder now so the first turn does not pay for it.</summary>
     public void Warm()
     {
-        if (_all.IsEmpty)
+        lock (_gate)
         {
-            var decoder = PocketSphinxDecoder.Load(_options);
-            _all.Add(decoder);
-            _idle.Add(decoder);
+            if (_loaded == 0 && !_disposed)
+            {
+                _idle.Push(PocketSphinxDecoder.Load(_options));
+                _loaded++;
+            }
         }
     }
 
     public async ValueTask<PocketSphinxDecoder> RentAsync(CancellationToken cancellationToken)
     {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed), this);
         await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
-        if (_idle.TryTake(out var decoder))
+        lock (_gate)
         {
-            return decoder;
+            if (!_disposed && _idle.TryPop(out var idle))
+            {
+                return idle;
+            }
         }
 
+        PocketSphinxDecoder? decoder = null;
         try
         {
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed), this);
             decoder = PocketSphinxDecoder.Load(_options);
+            lock (_gate)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                _loaded++;
+                return decoder;
+            }
         }
         catch
         {
+            decoder?.Dispose();
             _slots.Release();
             throw;
         }
-
-        _all.Add(decoder);
-        return decoder;
     }
 
     public void Return(PocketSphinxDecoder decoder)
     {
-        _idle.Add(decoder);
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                // The pool went away while this decoder was decoding: free it now that nothing uses it.
+                decoder.Dispose();
+                return;
+            }
+
+            _idle.Push(decoder);
+        }
+
         _slots.Release();
     }
 
+    /// <summary>
+    /// Frees the idle decoders at once and each busy one when its stream returns it: freeing a decoder that a
+    /// recognition thread is still inside crashes the process (seen at server stop with an utterance mid-decode).
+    /// </summary>
     public void Dispose()
     {
-        foreach (var decoder in _all)
+        lock (_gate)
         {
-            decoder.Dispose();
+            _disposed = true;
+            while (_idle.TryPop(out var decoder))
+            {
+                decoder.Dispose();
+            }
         }
-
-        _slots.Dispose();
     }
 }
