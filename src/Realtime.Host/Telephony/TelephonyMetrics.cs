@@ -23,6 +23,6 @@ internal static class TelephonyMetrics
     public static readonly Histogram<double> FirstMediaLatency = Meter.CreateHistogram<double>(
         "realtime.telephony.first_media.latency",
         "s",
-        "From the caller's end of speech (audio time) to the first outbound media frame of the answer.",
+        "From the end of the caller's turn (VAD's audio_end_ms on the audio clock: last word plus the silence that ends a turn) to the first media frame of the answer.",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10] });
 }

@@ -19,8 +19,8 @@ internal sealed partial class TwilioCall
 
     public void OnSpeechStopped(string itemId, long audioEndMs)
     {
-        // How far the caller's audio ran past the end of speech when VAD decided (its silence window): the latency
-        // from the caller's end of speech adds it to the time from this moment to the first answer frame.
+        // How far the received audio ran past audio_end_ms when the session decided (frames queued behind VAD): the
+        // latency from the end of the turn adds it to the time from this moment to the first answer frame.
         long inboundMs = Volatile.Read(ref _inboundBytes) / BytesPerMs;
         _turns++;
         lock (_gate)
@@ -133,6 +133,7 @@ internal sealed partial class TwilioCall
 
         if (hangUp)
         {
+            using IDisposable? scope = BeginScope();
             HangUp("the goodbye has played");
         }
     }
@@ -184,7 +185,10 @@ internal sealed partial class TwilioCall
             _callSid, cause, item, heard, Math.Max(sent, heard));
     }
 
-    /// <summary>The first frame of an answer: the caller's end of speech to now is the latency the caller feels.</summary>
+    /// <summary>
+    /// The first frame of an answer: from the end of the caller's turn on the audio clock (VAD's audio_end_ms, i.e. the
+    /// caller's last word plus the silence that ends a turn) to now, the part of the wait this server controls.
+    /// </summary>
     private void NoteFirstMedia()
     {
         if (_speechStoppedAt == 0)
@@ -198,7 +202,7 @@ internal sealed partial class TwilioCall
         LastFirstMediaLatency = latency;
         TelephonyMetrics.FirstMediaLatency.Record(latency.TotalSeconds);
         _logger.LogInformation(
-            "Call {CallSid}: first answer frame {LatencyMs:0} ms after the caller's end of speech ({DecisionMs:0} ms after VAD's speech_stopped)",
+            "Call {CallSid}: first answer frame {LatencyMs:0} ms after the end of the caller's turn (VAD's audio_end_ms; {DecisionMs:0} ms after it was decided)",
             _callSid, latency.TotalMilliseconds, sinceDecision.TotalMilliseconds);
     }
 

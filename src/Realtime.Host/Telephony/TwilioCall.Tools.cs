@@ -72,7 +72,7 @@ internal sealed partial class TwilioCall
                 }
 
                 TelephonyMetrics.ToolCalls.Add(1, new KeyValuePair<string, object?>("result", "end_call"));
-                output = """{"ok":true,"note":"The call ends after your next reply: say goodbye."}""";
+                output = "The call ends after your next reply; say goodbye.";
                 _logger.LogInformation("Call {CallSid}: the model called end_call; hanging up after the goodbye", _callSid);
             }
             else
@@ -159,6 +159,7 @@ internal sealed partial class TwilioCall
         }
 
         _logger.LogInformation("Call {CallSid}: hanging up ({Why})", _callSid, why);
+        _ending ??= "the assistant ended the call";
         _connection.Close(CloseStatus.Normal, "call ended");
     }
 }

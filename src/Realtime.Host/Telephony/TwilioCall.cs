@@ -89,6 +89,9 @@ internal sealed partial class TwilioCall : IWebSocketSession, ISessionEvents
     private int _toolCalls;
     private bool _started;
     private bool _warnedMalformed;
+
+    /// <summary>Why the call is ending, when this side ends it (stop, end_call); logged when it has.</summary>
+    private string? _ending;
     private readonly CancellationTokenSource _ended = new();
 
     public TwilioCall(TwilioCallServices services, WebSocketConnection connection, string connectionId, string? presentedKey, string? queryModel)
@@ -154,7 +157,7 @@ internal sealed partial class TwilioCall : IWebSocketSession, ISessionEvents
                     OnDtmf(json);
                     break;
                 case TwilioEvent.Stop:
-                    _logger.LogInformation("Call {CallSid}: the provider stopped the stream (caller hung up or the call moved on)", _callSid);
+                    _ending ??= "stop: the caller hung up or the call moved on";
                     _connection.Close(CloseStatus.Normal, "stream stopped");
                     break;
                 default:
@@ -196,9 +199,10 @@ internal sealed partial class TwilioCall : IWebSocketSession, ISessionEvents
             TelephonyMetrics.CallsOpen.Add(-1);
             RealtimeMetrics.SessionsOpen.Add(-1);
             TelephonyMetrics.CallDuration.Record(seconds);
+            string why = _ending ?? (reason.InitiatedByPeer ? "the provider closed the stream" : reason.Description ?? "closed by the server");
             _logger.LogInformation(
-                "Call {CallSid} ended: {Status} by the {Side} after {Seconds:0.0} s; {Turns} turns, {BargeIns} barge-ins, {ToolCalls} tool calls, {InboundSeconds:0.0} s of caller audio",
-                _callSid, reason.Status, reason.InitiatedByPeer ? "provider" : "server", seconds, _turns, _bargeIns, _toolCalls, Volatile.Read(ref _inboundBytes) / 8000.0);
+                "Call {CallSid} ended ({Why}): close {Status} after {Seconds:0.0} s; {Turns} turns, {BargeIns} barge-ins, {ToolCalls} tool calls, {InboundSeconds:0.0} s of caller audio",
+                _callSid, why, reason.Status, seconds, _turns, _bargeIns, _toolCalls, Volatile.Read(ref _inboundBytes) / 8000.0);
         }
         else
         {
