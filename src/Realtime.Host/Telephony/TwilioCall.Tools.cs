@@ -77,12 +77,18 @@ internal sealed partial class TwilioCall
             }
             else
             {
+                long started = System.Diagnostics.Stopwatch.GetTimestamp();
                 ToolOutcome outcome = await _services.Tools.CallAsync(call.Name, call.Arguments, call.CallId, _callSid, _ended.Token).ConfigureAwait(false);
                 TelephonyMetrics.ToolCalls.Add(1, new KeyValuePair<string, object?>("result", outcome.Result));
                 output = outcome.Output;
+                double ms = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 if (outcome.Result != "ok")
                 {
-                    _logger.LogWarning("Call {CallSid}: tool {Tool} failed ({Result}); the model gets the error: {Output}", _callSid, call.Name, outcome.Result, output);
+                    _logger.LogWarning("Call {CallSid}: tool {Tool} failed ({Result}) after {Ms:0} ms; the model gets the error: {Output}", _callSid, call.Name, outcome.Result, ms, output);
+                }
+                else
+                {
+                    _logger.LogInformation("Call {CallSid}: tool {Tool} answered in {Ms:0} ms", _callSid, call.Name, ms);
                 }
             }
 

@@ -36,7 +36,7 @@ public sealed partial class TwilioCallTests(TelephonyServer server)
         ItemAudio first = CompleteItems(call)[0];
         // Measured as the caller would: from the last frame carrying speech (2.3 s into the recording) to the first answer frame.
         double latencyMs = call.MsToFirstMediaAfter(call.UtteranceStarts[0] + (long)(SpeechEndMs * System.Diagnostics.Stopwatch.Frequency / 1000));
-        TestContext.Current.SendDiagnosticMessage($"caller end of speech -> first media frame: {latencyMs:0} ms");
+        TestContext.Current.TestOutputHelper?.WriteLine($"turn 1 (cold): caller end of speech -> first media frame {latencyMs:0} ms");
         Assert.True(latencyMs > 500, $"answered {latencyMs} ms after the end of speech, before VAD's 500 ms of silence could end the turn");
         // Frames of 20 ms (the item's last one may be shorter), as many bytes as the item's last mark says were sent.
         Assert.All(first.Frames.SkipLast(1), f => Assert.Equal(FakeTwilio.FrameBytes, f.Length));
@@ -56,6 +56,8 @@ public sealed partial class TwilioCallTests(TelephonyServer server)
         await call.SayAsync(WeatherQuestion);
         await FakeTwilio.WaitUntilAsync(() => call.Played().Any(m => CallAudio.MarkItem(m) != first.Id), "the second answer to start playing");
         string second = CallAudio.MarkItem(call.Played().First(m => CallAudio.MarkItem(m) != first.Id));
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"turn 2: caller end of speech -> first media frame {call.MsToFirstMediaAfter(call.UtteranceStarts[1] + (long)(SpeechEndMs * System.Diagnostics.Stopwatch.Frequency / 1000)):0} ms");
         long heardBeforeInterrupting = call.Played().Where(m => CallAudio.MarkItem(m) == second).Max(CallAudio.MarkMs);
         await call.SayAsync(WeatherQuestion);
         await FakeTwilio.WaitUntilAsync(() => call.Snapshot().Any(r => r.Kind == "clear"), "clear on barge-in");
@@ -99,12 +101,46 @@ public sealed partial class TwilioCallTests(TelephonyServer server)
             Assert.False(string.IsNullOrEmpty(line.Scope.GetValueOrDefault("SessionId")), line.AllText);
         }
 
-        TestContext.Current.SendDiagnosticMessage(string.Join("\n", latencies.Select(l => l.Message)));
+        TestContext.Current.TestOutputHelper?.WriteLine(string.Join("\n", latencies.Select(l => l.Message)));
         using var http = new HttpClient();
         string metrics = await http.GetStringAsync(new Uri(server.Http, "/metrics"), TestContext.Current.CancellationToken);
         Assert.Contains("realtime_telephony_barge_ins_total", metrics, StringComparison.Ordinal);
         Assert.Contains("realtime_telephony_first_media_latency_seconds_bucket", metrics, StringComparison.Ordinal);
         Assert.Contains("realtime_telephony_tool_calls_total{otel_scope_name=\"Realtime.Fast\",result=\"ok\"}", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheCallersWordsReachTheLlmAndItsAnswerIsSpoken()
+    {
+        const string callSid = "CAplain000000000000000000000000001";
+        var parameters = new Dictionary<string, string>(Key) { ["model"] = "phone-http", ["instructions"] = "You answer the phone for a bakery." };
+        int before = server.OpenAi.ChatBodies.Count;
+        await using FakeTwilio call = await FakeTwilio.CallAsync(server.StreamUri, parameters, callSid, TestContext.Current.CancellationToken);
+        await call.SayAsync(WeatherQuestion);
+        await FakeTwilio.WaitUntilAsync(() => CompleteItems(call).Count >= 1 && call.Idle, "the answer to play to its end");
+
+        // What the LLM received: the instructions from the stream parameters and the caller's words as heard.
+        CapturedLog heard = await WaitForLineAsync(callSid, "caller said");
+        string words = heard.Message[(heard.Message.IndexOf('"', StringComparison.Ordinal) + 1)..^1];
+        using JsonDocument request = JsonDocument.Parse(server.OpenAi.ChatBodies.Skip(before).First());
+        JsonElement messages = request.RootElement.GetProperty("messages");
+        Assert.Equal("You answer the phone for a bakery.", messages[0].GetProperty("content").GetString());
+        Assert.Equal(words, messages[messages.GetArrayLength() - 1].GetProperty("content").GetString());
+        Assert.StartsWith("what", words, StringComparison.OrdinalIgnoreCase);
+
+        // Its answer ("Hello from http.") is spoken in µ-law.
+        short[] pcm = CallAudio.Decode(CompleteItems(call)[0].Audio);
+        Assert.InRange(pcm.Length / 8000.0, 0.5, 4.0);
+        Assert.True(CallAudio.Rms(pcm) > 1000, $"answer too quiet: rms {CallAudio.Rms(pcm):0}");
+        double coldMs = call.MsToFirstMediaAfter(call.UtteranceStarts[0] + (long)(SpeechEndMs * System.Diagnostics.Stopwatch.Frequency / 1000));
+        Assert.True(coldMs > 500, $"answered {coldMs} ms after the end of speech, before VAD's 500 ms of silence could end the turn");
+
+        // The same question again, now that every engine and connection is warm: the latency the README reports.
+        await call.SayAsync(WeatherQuestion);
+        await FakeTwilio.WaitUntilAsync(() => CompleteItems(call).Count >= 2 && call.Idle, "the second answer to play to its end");
+        double warmMs = call.MsToFirstMediaAfter(call.UtteranceStarts[1] + (long)(SpeechEndMs * System.Diagnostics.Stopwatch.Frequency / 1000));
+        Assert.True(warmMs > 500, $"answered {warmMs} ms after the end of speech, before VAD's 500 ms of silence could end the turn");
+        TestContext.Current.TestOutputHelper?.WriteLine($"plain turn: caller end of speech -> first media frame {coldMs:0} ms (first turn), {warmMs:0} ms (second)");
     }
 
     [Fact]
