@@ -28,7 +28,7 @@ internal sealed partial class TwilioCall
             if (status == ResponseStatus.Completed)
             {
                 // Started from the session loop: the tool task runs inside the call's log scope.
-                _ = RunToolsAsync(calls);
+                _ = RunToolsGuardedAsync(calls);
                 return;
             }
         }
@@ -56,6 +56,19 @@ internal sealed partial class TwilioCall
 
     public void OnError(string code, string message) =>
         _logger.LogWarning("Call {CallSid}: session error {Code}: {Message}", _callSid, code, message);
+
+    private async Task RunToolsGuardedAsync(PendingCall[] calls)
+    {
+        try
+        {
+            await RunToolsAsync(calls).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A bug here must not go unobserved or end the process: the call goes on without this answer.
+            _logger.LogError(e, "Call {CallSid}: running the tool calls failed", _callSid);
+        }
+    }
 
     private async Task RunToolsAsync(PendingCall[] calls)
     {

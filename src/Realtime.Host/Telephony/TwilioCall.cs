@@ -227,7 +227,7 @@ internal sealed partial class TwilioCall : IWebSocketSession, ISessionEvents
 
         BufferPool<byte>.Return(_message);
         _message = [];
-        _ended.Dispose();
+        // _ended is not disposed: a tool call still in flight reads its token (a CTS without timers holds nothing).
     }
 
     private IDisposable? BeginScope() =>
