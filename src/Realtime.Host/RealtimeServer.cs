@@ -6,6 +6,7 @@ using Realtime.Host.Operations;
 using Realtime.Host.Options;
 using OpenTelemetry.Metrics;
 using Realtime.Host.Startup;
+using Realtime.Host.Telephony;
 
 namespace Realtime.Host;
 
@@ -25,6 +26,7 @@ public static class RealtimeServer
         builder.Services.AddSingleton<ClientSecrets.ClientSecretStore>();
         builder.Services.AddSingleton<RealtimeConnectionRunner>();
         builder.Services.AddSingleton<SessionRegistry>();
+        builder.Services.AddTelephony(builder.Configuration);
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(RealtimeMetrics.MeterName).AddPrometheusExporter());
         // Endpoints are bound in code from the standard `urls` setting: TLS first, then the realtime middleware.
         // (Kestrel logs once that it overrides `urls` with these endpoints; that is expected.)
@@ -44,6 +46,7 @@ public static class RealtimeServer
         app.MapPrometheusScrapingEndpoint("/metrics");
         Diagnostics.MemoryDiagnosticsEndpoint.Map(app);
         app.Map(Realtime.Wire.Http.Handshake.RealtimePath, RealtimeUpgradeEndpoint.HandleAsync);
+        app.MapTelephony();
         return app;
     }
 }

@@ -185,6 +185,7 @@ public sealed partial class RealtimeSession
         json.WriteNumber("audio_start_ms", audioStartMs);
         json.WriteString("item_id", _speechItemId);
         Send(json);
+        _events?.OnSpeechStarted(_speechItemId, audioStartMs);
         _partialTailLength = 0;
         UpdateSemanticHoldOff();
         OpenLiveRecognition(_speechItemId, audioStartMs);
@@ -275,6 +276,7 @@ public sealed partial class RealtimeSession
         json.WriteNumber("audio_end_ms", audioEndMs);
         json.WriteString("item_id", itemId);
         Send(json);
+        _events?.OnSpeechStopped(itemId, audioEndMs);
 
         // The turn spans audio_start_ms..audio_end_ms: drop what came before it, commit up to its end.
         int bytesPerMs = InputBytesPerMs;
@@ -478,6 +480,8 @@ public sealed partial class RealtimeSession
             {
                 item.Content[0].HeardText = message.Text;
             }
+
+            _events?.OnUserTranscript(message.ItemId!, message.Kind == SessionMessageKind.Transcript ? message.Text : null);
 
             StartDeferredResponses();
         }

@@ -242,6 +242,7 @@ public sealed partial class RealtimeSession
         {
             ReadOnlySpan<byte> piece = audio[..Math.Min(maxBytes, audio.Length)];
             _output.SendText(_writer.WriteAudioDelta(run.Id, item.Id, outputIndex, 0, piece));
+            _events?.OnAudio(run.Id, item.Id, 0, piece);
             part.AppendAudio(piece);
             audio = audio[piece.Length..];
         }
@@ -324,6 +325,7 @@ public sealed partial class RealtimeSession
             json = BeginPartEvent(ServerEventType.ResponseOutputAudioTranscriptDone, run, item, outputIndex);
             json.WriteString("transcript", text);
             Send(json);
+            _events?.OnAudioDone(run.Id, item.Id, 0, text);
             run.OutputAudioTokens += (int)(part.AudioLength / part.AudioBytesPerMs / 50);
         }
         else
@@ -353,6 +355,7 @@ public sealed partial class RealtimeSession
         json.WriteString("name", item.Name);
         json.WriteString("arguments", item.Arguments);
         Send(json);
+        _events?.OnFunctionCall(run.Id, item.Id, item.CallId!, item.Name!, item.Arguments);
         run.OutputTextTokens += ChatHistory.EstimateTokens(item.Arguments);
         CloseItem(run, item, outputIndex, status);
     }
@@ -430,6 +433,7 @@ public sealed partial class RealtimeSession
         Utf8JsonWriter json = _writer.Begin(ServerEventType.ResponseDone);
         ResponseWriter.Write(json, run, _conversation.Id, _info.Dialect, done: true);
         Send(json);
+        _events?.OnResponseDone(run.Id, run.Status, run.StatusReason, run.ErrorMessage);
 
         json = _writer.Begin(ServerEventType.RateLimitsUpdated);
         json.WriteStartArray("rate_limits");

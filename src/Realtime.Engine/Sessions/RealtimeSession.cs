@@ -48,9 +48,10 @@ public sealed partial class RealtimeSession : IWebSocketSession
     private ITimer? _expiry;
     private readonly ILogger _logger;
 
-    internal RealtimeSession(RealtimeConnectionInfo info, IMessageOutput output, SessionEngines engines, RealtimeSessionOptions options, TimeProvider time, ILogger logger)
+    internal RealtimeSession(RealtimeConnectionInfo info, IMessageOutput output, SessionEngines engines, RealtimeSessionOptions options, TimeProvider time, ILogger logger, ISessionEvents? events = null)
     {
         _logger = logger;
+        _events = events;
         _info = info;
         _time = time;
         _output = output;
@@ -239,6 +240,12 @@ public sealed partial class RealtimeSession : IWebSocketSession
                 case SessionMessageKind.ResponseFailed:
                     OnFailed(message.Run!, message.Error!, message.Stage ?? "llm");
                     break;
+                case SessionMessageKind.PortAudio:
+                    AppendInput(message.Buffer.AsSpan(0, message.Length), null);
+                    break;
+                case SessionMessageKind.PortCommand:
+                    RunCommand(message.Command!);
+                    break;
             }
         }
         catch (Exception e)
@@ -278,23 +285,7 @@ public sealed partial class RealtimeSession : IWebSocketSession
 
         if (_event.Type == ClientEventType.InputAudioBufferAppend)
         {
-            // Hot path: no strings, no allocation.
-            if (!ConversationHasRoom(1, (long)_input.Length + _event.AudioLength))
-            {
-                // Audio goes into the conversation when committed (by VAD or the client): refuse it while there is no
-                // room, so a full conversation never grows and the session goes on.
-                SendError(ConversationRoomError(1, (long)_input.Length + _event.AudioLength)!, _event.EventId);
-                return;
-            }
-
-            if (!_input.TryAppend(_event.Audio))
-            {
-                SendError(ClientEventError.InvalidValue("audio", $"Input audio buffer is full: at most {_options.MaxBufferedAudioBytes} bytes may be buffered before a commit or clear."), _event.EventId);
-                return;
-            }
-
-            _appendedBytes += _event.AudioLength;
-            OnInputAudio(_event.Audio);
+            AppendInput(_event.Audio, _event.EventId);
             return;
         }
 
@@ -306,6 +297,27 @@ public sealed partial class RealtimeSession : IWebSocketSession
         {
             SendError(e.Error, _event.EventId);
         }
+    }
+
+    /// <summary>Input audio from an append event or a transport port. Hot path: no strings, no allocation.</summary>
+    private void AppendInput(ReadOnlySpan<byte> audio, string? eventId)
+    {
+        if (!ConversationHasRoom(1, (long)_input.Length + audio.Length))
+        {
+            // Audio goes into the conversation when committed (by VAD or the client): refuse it while there is no
+            // room, so a full conversation never grows and the session goes on.
+            SendError(ConversationRoomError(1, (long)_input.Length + audio.Length)!, eventId);
+            return;
+        }
+
+        if (!_input.TryAppend(audio))
+        {
+            SendError(ClientEventError.InvalidValue("audio", $"Input audio buffer is full: at most {_options.MaxBufferedAudioBytes} bytes may be buffered before a commit or clear."), eventId);
+            return;
+        }
+
+        _appendedBytes += audio.Length;
+        OnInputAudio(audio);
     }
 
     private void Dispatch(ClientEvent e)
@@ -421,5 +433,6 @@ public sealed partial class RealtimeSession : IWebSocketSession
         json.WriteString("event_id", eventId);
         json.WriteEndObject();
         Send(json);
+        _events?.OnError(error.Code, error.Message);
     }
 }

@@ -23,4 +23,12 @@ public sealed class RealtimeSessionFactory
 
     public IWebSocketSession Create(RealtimeConnectionInfo info, IMessageOutput output) =>
         new RealtimeSession(info, output, _resolver.Resolve(info.Model), _options, _time, _logger);
+
+    /// <summary>
+    /// A session driven through its typed seam (<see cref="RealtimeSession.AppendAudio"/>, <see cref="ISessionEvents"/>)
+    /// by a transport other than the Realtime WebSocket. <paramref name="output"/> still receives the protocol events
+    /// (metrics, drain); such a transport drops them.
+    /// </summary>
+    public RealtimeSession CreateForTransport(RealtimeConnectionInfo info, IMessageOutput output, ISessionEvents events) =>
+        new(info, output, _resolver.Resolve(info.Model), _options, _time, _logger, events);
 }

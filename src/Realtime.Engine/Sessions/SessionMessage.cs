@@ -17,4 +17,5 @@ internal readonly record struct SessionMessage(
     string? Stage = null,
     string? ItemId = null,
     string? Text = null,
-    bool Final = false);
+    bool Final = false,
+    Action? Command = null);

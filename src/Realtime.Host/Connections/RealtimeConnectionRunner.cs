@@ -45,6 +45,12 @@ internal sealed class RealtimeConnectionRunner(
 
     public int MaxHandshakeHeaderBytes => options.Value.Limits.MaxHandshakeHeaderBytes;
 
+    /// <summary>Frame, backlog and keepalive settings of every server WebSocket (the telephony stream uses them too).</summary>
+    public WebSocketConnectionOptions ConnectionOptions => _connectionOptions;
+
+    /// <summary>Whether a browser Origin may open a WebSocket here (no Origin, or an allowed one).</summary>
+    public bool IsOriginAllowed(string? origin) => OriginAllowed(origin);
+
     /// <summary>The handshake's answer; an accepted upgrade is refused (503/429) when draining or over a session limit.</summary>
     public HandshakeDecision Decide(UpgradeRequest request)
     {

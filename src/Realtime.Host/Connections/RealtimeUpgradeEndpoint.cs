@@ -14,7 +14,21 @@ internal static class RealtimeUpgradeEndpoint
     public static async Task HandleAsync(HttpContext http)
     {
         RealtimeConnectionRunner runner = http.RequestServices.GetRequiredService<RealtimeConnectionRunner>();
-        HttpRequest request = http.Request;
+        HandshakeDecision decision = runner.Decide(ToUpgradeRequest(http.Request));
+        if (await UpgradeAsync(http, decision).ConfigureAwait(false) is not { } stream)
+        {
+            return;
+        }
+
+        // Zero-byte reads: an idle upgraded stream holds no pipe buffer until data arrives.
+        PipeReader input = PipeReader.Create(stream, new StreamPipeReaderOptions(useZeroByteReads: true));
+        PipeWriter output = PipeWriter.Create(stream);
+        await runner.RunAsync(decision, input, output, http.Connection.Id).ConfigureAwait(false);
+    }
+
+    /// <summary>The request head as the handshake reads it.</summary>
+    internal static UpgradeRequest ToUpgradeRequest(HttpRequest request)
+    {
         var upgrade = new UpgradeRequest(request.Method, request.Path.Value + request.QueryString.Value, request.Protocol);
         foreach (KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues> header in request.Headers)
         {
@@ -24,7 +38,12 @@ internal static class RealtimeUpgradeEndpoint
             }
         }
 
-        HandshakeDecision decision = runner.Decide(upgrade);
+        return upgrade;
+    }
+
+    /// <summary>Answers a refused handshake, or upgrades and returns the raw stream (the 101 is sent).</summary>
+    internal static async Task<Stream?> UpgradeAsync(HttpContext http, HandshakeDecision decision)
+    {
         IHttpUpgradeFeature? feature = http.Features.Get<IHttpUpgradeFeature>();
         if (decision.IsUpgrade && feature is not { IsUpgradableRequest: true })
         {
@@ -46,7 +65,7 @@ internal static class RealtimeUpgradeEndpoint
 
             http.Response.ContentType = "text/plain; charset=utf-8";
             await http.Response.WriteAsync(decision.ErrorText + "\n").ConfigureAwait(false);
-            return;
+            return null;
         }
 
         http.Response.Headers.Upgrade = "websocket";
@@ -56,10 +75,6 @@ internal static class RealtimeUpgradeEndpoint
             http.Response.Headers.SecWebSocketProtocol = decision.SubProtocol;
         }
 
-        Stream stream = await feature!.UpgradeAsync().ConfigureAwait(false);
-        // Zero-byte reads: an idle upgraded stream holds no pipe buffer until data arrives.
-        PipeReader input = PipeReader.Create(stream, new StreamPipeReaderOptions(useZeroByteReads: true));
-        PipeWriter output = PipeWriter.Create(stream);
-        await runner.RunAsync(decision, input, output, http.Connection.Id).ConfigureAwait(false);
+        return await feature!.UpgradeAsync().ConfigureAwait(false);
     }
 }

@@ -20,9 +20,10 @@ public static class Handshake
     private const string AcceptGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
     /// <summary>Decides how to answer <paramref name="request"/>.</summary>
-    public static HandshakeDecision Decide(UpgradeRequest request, ApiKeySet keys)
+    /// <param name="path">The endpoint's path: the Realtime endpoint, or another WebSocket endpoint with the same rules (telephony).</param>
+    public static HandshakeDecision Decide(UpgradeRequest request, ApiKeySet keys, string path = RealtimePath)
     {
-        if (request.Path != RealtimePath)
+        if (request.Path != path)
         {
             return Fail(404, "Not found.");
         }

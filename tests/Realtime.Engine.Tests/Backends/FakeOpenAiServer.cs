@@ -83,6 +83,12 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
         {
             await Event(context, Chunk("""{"content":"Tool said: """ + prompt + "\"}", "stop"));
         }
+        else if (prompt.StartsWith("[DTMF 0", StringComparison.Ordinal))
+        {
+            // A phone agent that hangs up when the caller presses 0 (telephony tests).
+            await Event(context, Chunk("""{"tool_calls":[{"index":0,"id":"call_http_end","type":"function","function":{"name":"end_call","arguments":"{}"}}]}"""));
+            await Event(context, Chunk("{}", "tool_calls"));
+        }
         else if (prompt.Contains("[tool]"))
         {
             await Event(context, Chunk("""{"tool_calls":[{"index":0,"id":"call_http_1","type":"function","function":{"name":"get_weather","arguments":""}}]}"""));
