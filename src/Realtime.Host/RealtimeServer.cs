@@ -22,7 +22,10 @@ public static class RealtimeServer
         builder.Services.AddSingleton<IValidateOptions<RealtimeServerOptions>, RealtimeServerOptionsValidator>();
         builder.Services.AddRealtimeEngines(builder.Configuration);
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<ClientSecrets.ClientSecretStore>();
+        builder.Services.AddSingleton(services => ClientSecrets.ClientSecretIssuer.FromOptions(
+            services.GetRequiredService<IOptions<RealtimeServerOptions>>().Value.ClientSecrets,
+            services.GetRequiredService<TimeProvider>(),
+            services.GetRequiredService<ILoggerFactory>().CreateLogger<ClientSecrets.ClientSecretIssuer>()));
         builder.Services.AddSingleton<RealtimeConnectionRunner>();
         builder.Services.AddSingleton<SessionRegistry>();
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(RealtimeMetrics.MeterName).AddPrometheusExporter());
@@ -36,6 +39,8 @@ public static class RealtimeServer
         app.Services.GetRequiredService<ProfileEngineResolver>();
         // Created now so it hears ApplicationStopping even if no session ever opened.
         app.Services.GetRequiredService<SessionRegistry>();
+        // After options validation (a bad signing key fails the start first); its warning, if any, comes once at startup.
+        app.Lifetime.ApplicationStarted.Register(() => app.Services.GetRequiredService<ClientSecrets.ClientSecretIssuer>());
         app.MapGet("/healthz", Endpoints.HealthEndpoint.HandleAsync);
         ClientSecrets.ClientSecretEndpoints.Map(app);
         app.MapGet("/readyz", ReadinessEndpoint.HandleAsync);

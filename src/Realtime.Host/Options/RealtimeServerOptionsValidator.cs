@@ -9,6 +9,7 @@ internal sealed class RealtimeServerOptionsValidator(IConfiguration configuratio
 
     private static readonly string[] LimitKeys = ["MaxMessageBytes", "MaxHandshakeHeaderBytes", "OutgoingFragmentBytes", "MaxPendingOutputBytes", "MaxConcurrentSessions", "MaxSessionsPerApiKey", "MaxEventsPerSecond", "DrainGracePeriodSeconds", "MaxAppendBytes", "MaxBufferedAudioBytes", "MaxConversationItems", "MaxConversationBytes"];
     private static readonly string[] WebSocketKeys = ["KeepAliveIntervalSeconds", "KeepAliveTimeoutSeconds", "CloseTimeoutSeconds"];
+    private static readonly string[] ClientSecretKeys = ["SigningKeys"];
 
     public ValidateOptionsResult Validate(string? name, RealtimeServerOptions options)
     {
@@ -16,6 +17,7 @@ internal sealed class RealtimeServerOptionsValidator(IConfiguration configuratio
         // A misspelled key would silently keep its default; say so instead.
         RejectUnknown(failures, "Realtime:Limits", LimitKeys);
         RejectUnknown(failures, "Realtime:WebSocket", WebSocketKeys);
+        RejectUnknown(failures, "Realtime:ClientSecrets", ClientSecretKeys);
         RealtimeLimitsOptions limits = options.Limits;
         if (limits.MaxMessageBytes < RequiredMessageBytes || limits.MaxMessageBytes > Array.MaxLength)
         {
@@ -69,6 +71,16 @@ internal sealed class RealtimeServerOptionsValidator(IConfiguration configuratio
             if (string.IsNullOrWhiteSpace(options.ApiKeys[i]) || options.ApiKeys[i].Any(char.IsWhiteSpace))
             {
                 failures.Add($"Realtime:ApiKeys:{i} must be a non-empty key without whitespace.");
+            }
+        }
+
+        string[] signingKeys = options.ClientSecrets.SigningKeys;
+        for (int i = 0; i < signingKeys.Length; i++)
+        {
+            if (ClientSecrets.ClientSecretIssuer.DecodeKey(signingKeys[i]) is null)
+            {
+                // The key itself is never echoed: it is a secret.
+                failures.Add($"Realtime:ClientSecrets:SigningKeys:{i} must be base64 of at least {ClientSecrets.ClientSecretIssuer.MinKeyBytes} bytes (e.g. `openssl rand -base64 32`).");
             }
         }
 
