@@ -28,6 +28,7 @@ public static class RealtimeServer
             services.GetRequiredService<ILoggerFactory>().CreateLogger<ClientSecrets.ClientSecretIssuer>()));
         builder.Services.AddSingleton<RealtimeConnectionRunner>();
         builder.Services.AddSingleton<SessionRegistry>();
+        builder.Services.AddHostedService<DrainDelay>();
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(RealtimeMetrics.MeterName).AddPrometheusExporter());
         // Endpoints are bound in code from the standard `urls` setting: TLS first, then the realtime middleware.
         // (Kestrel logs once that it overrides `urls` with these endpoints; that is expected.)

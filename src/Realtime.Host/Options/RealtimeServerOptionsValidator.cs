@@ -7,7 +7,7 @@ internal sealed class RealtimeServerOptionsValidator(IConfiguration configuratio
 {
     private const long RequiredMessageBytes = 21 * 1024 * 1024;
 
-    private static readonly string[] LimitKeys = ["MaxMessageBytes", "MaxHandshakeHeaderBytes", "OutgoingFragmentBytes", "MaxPendingOutputBytes", "MaxConcurrentSessions", "MaxSessionsPerApiKey", "MaxEventsPerSecond", "DrainGracePeriodSeconds", "MaxAppendBytes", "MaxBufferedAudioBytes", "MaxConversationItems", "MaxConversationBytes"];
+    private static readonly string[] LimitKeys = ["MaxMessageBytes", "MaxHandshakeHeaderBytes", "OutgoingFragmentBytes", "MaxPendingOutputBytes", "MaxConcurrentSessions", "MaxSessionsPerApiKey", "MaxEventsPerSecond", "DrainGracePeriodSeconds", "DrainDelaySeconds", "MaxAppendBytes", "MaxBufferedAudioBytes", "MaxConversationItems", "MaxConversationBytes"];
     private static readonly string[] WebSocketKeys = ["KeepAliveIntervalSeconds", "KeepAliveTimeoutSeconds", "CloseTimeoutSeconds"];
     private static readonly string[] ClientSecretKeys = ["SigningKeys"];
 
@@ -47,6 +47,11 @@ internal sealed class RealtimeServerOptionsValidator(IConfiguration configuratio
         if (limits.DrainGracePeriodSeconds is < 0 or > 3600 || double.IsNaN(limits.DrainGracePeriodSeconds))
         {
             failures.Add($"Realtime:Limits:DrainGracePeriodSeconds must be between 0 and 3600; got {limits.DrainGracePeriodSeconds}.");
+        }
+
+        if (limits.DrainDelaySeconds is < 0 or > 300 || double.IsNaN(limits.DrainDelaySeconds))
+        {
+            failures.Add($"Realtime:Limits:DrainDelaySeconds must be between 0 and 300; got {limits.DrainDelaySeconds}.");
         }
 
         ValidateSessionLimits(failures, limits);
