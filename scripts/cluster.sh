@@ -24,8 +24,9 @@ cd "$root"
 dotnet build src/Realtime.Host -c Release --nologo -v quiet >/dev/null
 server="$root/src/Realtime.Host/bin/Release/net10.0/realtime-fast.dll"
 run_dir="$(mktemp -d -t realtime-cluster-XXXXXX)"
-# One signing key for all replicas, so a client secret minted on one is accepted by every one.
-signing_key="${REALTIME_SIGNING_KEY:-$(openssl rand -base64 32)}"
+# One signing key for all replicas, so a client secret minted on one is accepted by every one (in the environment,
+# not on command lines that ps shows).
+export Realtime__ClientSecrets__SigningKeys__0="${REALTIME_SIGNING_KEY:-$(openssl rand -base64 32)}"
 
 pids=()
 haproxy_pid=""
@@ -42,9 +43,9 @@ trap stop INT TERM EXIT
 servers=""
 for i in $(seq 1 "$replicas"); do
   replica_port=$((port + 1 + i))
-  dotnet "$server" --urls "http://127.0.0.1:$replica_port" \
-    "--Realtime:ClientSecrets:SigningKeys:0=$signing_key" \
-    --Realtime:Limits:DrainDelaySeconds=2 "${extra[@]}" > "$run_dir/r$i.log" 2>&1 &
+  # Background jobs of a script ignore SIGINT: Ctrl-C reaches the trap, which drains them with SIGTERM.
+  dotnet "$server" --urls "http://127.0.0.1:$replica_port" --Realtime:Limits:DrainDelaySeconds=2 \
+    --Logging:LogLevel:Microsoft.AspNetCore=Warning "${extra[@]}" > "$run_dir/r$i.log" 2>&1 &
   pids+=("$!")
   servers+="    server r$i 127.0.0.1:$replica_port"$'\n'
 done
