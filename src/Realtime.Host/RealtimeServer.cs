@@ -23,10 +23,14 @@ public static class RealtimeServer
         builder.Services.AddSingleton<IValidateOptions<RealtimeServerOptions>, RealtimeServerOptionsValidator>();
         builder.Services.AddRealtimeEngines(builder.Configuration);
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<ClientSecrets.ClientSecretStore>();
+        builder.Services.AddSingleton(services => ClientSecrets.ClientSecretIssuer.FromOptions(
+            services.GetRequiredService<IOptions<RealtimeServerOptions>>().Value.ClientSecrets,
+            services.GetRequiredService<TimeProvider>(),
+            services.GetRequiredService<ILoggerFactory>().CreateLogger<ClientSecrets.ClientSecretIssuer>()));
         builder.Services.AddSingleton<RealtimeConnectionRunner>();
         builder.Services.AddSingleton<SessionRegistry>();
         builder.Services.AddTelephony(builder.Configuration);
+        builder.Services.AddHostedService<DrainDelay>();
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(RealtimeMetrics.MeterName).AddPrometheusExporter());
         // Endpoints are bound in code from the standard `urls` setting: TLS first, then the realtime middleware.
         // (Kestrel logs once that it overrides `urls` with these endpoints; that is expected.)
@@ -38,6 +42,8 @@ public static class RealtimeServer
         app.Services.GetRequiredService<ProfileEngineResolver>();
         // Created now so it hears ApplicationStopping even if no session ever opened.
         app.Services.GetRequiredService<SessionRegistry>();
+        // After options validation (a bad signing key fails the start first); its warning, if any, comes once at startup.
+        app.Lifetime.ApplicationStarted.Register(() => app.Services.GetRequiredService<ClientSecrets.ClientSecretIssuer>());
         app.MapGet("/healthz", Endpoints.HealthEndpoint.HandleAsync);
         app.MapGet("/v1/models", Endpoints.ModelsEndpoint.HandleAsync);
         BrowserConsole.ConsoleEndpoints.Map(app);

@@ -20,7 +20,7 @@ public sealed class ClientSecretTests(ServerFixture server)
         Assert.Equal(HttpStatusCode.OK, minted.StatusCode);
         JsonElement body = JsonDocument.Parse(await minted.Content.ReadAsStringAsync(Cancel)).RootElement;
         string secret = body.GetProperty("value").GetString()!;
-        Assert.Matches("^ek_[A-Za-z0-9]{32}$", secret);
+        Assert.Matches("^ek_[A-Za-z0-9_-]{70,}$", secret);
         long expiresAt = body.GetProperty("expires_at").GetInt64();
         Assert.InRange(expiresAt - DateTimeOffset.UtcNow.ToUnixTimeSeconds(), 100, 121);
 

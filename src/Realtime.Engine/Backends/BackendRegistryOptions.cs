@@ -29,6 +29,18 @@ public sealed record BackendRegistryOptions
     /// <summary>Calls in flight per backend. LocalAI backends are single-worker, so 1 by default.</summary>
     public int MaxConcurrency { get; init; } = 1;
 
+    /// <summary>`dns:///` pools: how often each replica's Health is checked while it is healthy.</summary>
+    public TimeSpan ReplicaHealthInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>`dns:///` pools: first retry of a replica that failed (Health or a call); doubles up to <see cref="ReplicaRetryMaxDelay"/>.</summary>
+    public TimeSpan ReplicaRetryDelay { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>`dns:///` pools: the longest wait between checks of a replica that is down.</summary>
+    public TimeSpan ReplicaRetryMaxDelay { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Tests only: resolves `dns:///` names instead of DNS (loopback has one address per name).</summary>
+    internal global::Grpc.Net.Client.Balancer.ResolverFactory? ReplicaResolver { get; init; }
+
     /// <summary>Call LoadModel with the configured model name at first use (off for backends loaded by someone else).</summary>
     public bool LoadModel { get; init; } = true;
 

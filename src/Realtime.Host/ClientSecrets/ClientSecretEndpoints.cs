@@ -61,7 +61,11 @@ internal static class ClientSecretEndpoints
             return;
         }
 
-        MintedSecret secret = context.RequestServices.GetRequiredService<ClientSecretStore>().Mint(session, Dialect.Ga, TimeSpan.FromSeconds(seconds));
+        if (await MintAsync(context, session, Dialect.Ga, TimeSpan.FromSeconds(seconds), "session") is not { } secret)
+        {
+            return;
+        }
+
         await JsonResponses.WriteAsync(context, writer =>
         {
             writer.WriteStartObject();
@@ -97,11 +101,15 @@ internal static class ClientSecretEndpoints
             return;
         }
 
-        MintedSecret secret = context.RequestServices.GetRequiredService<ClientSecretStore>().Mint(session, Dialect.Beta, BetaLifetime);
+        if (await MintAsync(context, session, Dialect.Beta, BetaLifetime, null) is not { } secret)
+        {
+            return;
+        }
+
         await JsonResponses.WriteAsync(context, writer =>
         {
             writer.WriteStartObject();
-            writer.WriteString("id", "sess_" + secret.Value[3..24]);
+            writer.WriteString("id", "sess_" + secret.Id);
             writer.WriteString("object", "realtime.session");
             if (session is { } given)
             {
@@ -117,6 +125,19 @@ internal static class ClientSecretEndpoints
             writer.WriteEndObject();
             writer.WriteEndObject();
         });
+    }
+
+    /// <summary>The signed key, or null (answered 400) when the configuration would make it too long for a handshake header.</summary>
+    private static async Task<MintedSecret?> MintAsync(HttpContext context, JsonElement? session, Dialect dialect, TimeSpan lifetime, string? param)
+    {
+        MintedSecret secret = context.RequestServices.GetRequiredService<ClientSecretIssuer>().Mint(session, dialect, lifetime);
+        if (secret.Value.Length > ClientSecretIssuer.MaxKeyChars)
+        {
+            await ErrorAsync(context, 400, "invalid_value", $"The session configuration is too large for a client secret ({secret.Value.Length} characters signed; at most {ClientSecretIssuer.MaxKeyChars}). Shorten the instructions or tools, or send them with session.update after connecting.", param);
+            return null;
+        }
+
+        return secret;
     }
 
     /// <summary>Minting needs a real key (never an ephemeral one) whenever keys are configured; the body must be JSON (or empty).</summary>

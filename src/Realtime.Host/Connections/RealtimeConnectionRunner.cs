@@ -18,7 +18,7 @@ namespace Realtime.Host.Connections;
 /// </summary>
 internal sealed class RealtimeConnectionRunner(
     IRealtimeSessionFactory sessions,
-    ClientSecretStore clientSecrets,
+    ClientSecretIssuer clientSecrets,
     IOptions<RealtimeServerOptions> options,
     SessionRegistry registry,
     EngineWarmup warmup,

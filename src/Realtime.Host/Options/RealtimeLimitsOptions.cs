@@ -44,4 +44,11 @@ public sealed class RealtimeLimitsOptions
 
     /// <summary>On shutdown, how long open sessions may finish their current response before they are closed (1001).</summary>
     public double DrainGracePeriodSeconds { get; set; } = 10;
+
+    /// <summary>
+    /// On shutdown, how long the listener stays open after draining began (`/readyz` 503, new sessions refused with
+    /// 503), so a load balancer polling `/readyz` takes the replica out before its connections are refused. 0: close
+    /// at once (Kubernetes' preStop sleep plays this part there).
+    /// </summary>
+    public double DrainDelaySeconds { get; set; }
 }

@@ -16,6 +16,9 @@ public sealed class RealtimeServerOptions
     /// </summary>
     public string[] AllowedOrigins { get; set; } = [];
 
+    /// <summary>Signing keys of ephemeral client secrets.</summary>
+    public RealtimeClientSecretsOptions ClientSecrets { get; set; } = new();
+
     /// <summary>Size limits.</summary>
     public RealtimeLimitsOptions Limits { get; set; } = new();
 

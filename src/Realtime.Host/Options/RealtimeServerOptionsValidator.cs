@@ -7,8 +7,9 @@ internal sealed class RealtimeServerOptionsValidator(IConfiguration configuratio
 {
     private const long RequiredMessageBytes = 21 * 1024 * 1024;
 
-    private static readonly string[] LimitKeys = ["MaxMessageBytes", "MaxHandshakeHeaderBytes", "OutgoingFragmentBytes", "MaxPendingOutputBytes", "MaxConcurrentSessions", "MaxSessionsPerApiKey", "MaxEventsPerSecond", "DrainGracePeriodSeconds", "MaxAppendBytes", "MaxBufferedAudioBytes", "MaxConversationItems", "MaxConversationBytes"];
+    private static readonly string[] LimitKeys = ["MaxMessageBytes", "MaxHandshakeHeaderBytes", "OutgoingFragmentBytes", "MaxPendingOutputBytes", "MaxConcurrentSessions", "MaxSessionsPerApiKey", "MaxEventsPerSecond", "DrainGracePeriodSeconds", "DrainDelaySeconds", "MaxAppendBytes", "MaxBufferedAudioBytes", "MaxConversationItems", "MaxConversationBytes"];
     private static readonly string[] WebSocketKeys = ["KeepAliveIntervalSeconds", "KeepAliveTimeoutSeconds", "CloseTimeoutSeconds"];
+    private static readonly string[] ClientSecretKeys = ["SigningKeys"];
 
     public ValidateOptionsResult Validate(string? name, RealtimeServerOptions options)
     {
@@ -16,6 +17,7 @@ internal sealed class RealtimeServerOptionsValidator(IConfiguration configuratio
         // A misspelled key would silently keep its default; say so instead.
         RejectUnknown(failures, "Realtime:Limits", LimitKeys);
         RejectUnknown(failures, "Realtime:WebSocket", WebSocketKeys);
+        RejectUnknown(failures, "Realtime:ClientSecrets", ClientSecretKeys);
         RealtimeLimitsOptions limits = options.Limits;
         if (limits.MaxMessageBytes < RequiredMessageBytes || limits.MaxMessageBytes > Array.MaxLength)
         {
@@ -47,6 +49,11 @@ internal sealed class RealtimeServerOptionsValidator(IConfiguration configuratio
             failures.Add($"Realtime:Limits:DrainGracePeriodSeconds must be between 0 and 3600; got {limits.DrainGracePeriodSeconds}.");
         }
 
+        if (limits.DrainDelaySeconds is < 0 or > 300 || double.IsNaN(limits.DrainDelaySeconds))
+        {
+            failures.Add($"Realtime:Limits:DrainDelaySeconds must be between 0 and 300; got {limits.DrainDelaySeconds}.");
+        }
+
         ValidateSessionLimits(failures, limits);
         RealtimeWebSocketOptions socket = options.WebSocket;
         if (socket.KeepAliveIntervalSeconds is < 0 or > 3600 || double.IsNaN(socket.KeepAliveIntervalSeconds))
@@ -69,6 +76,16 @@ internal sealed class RealtimeServerOptionsValidator(IConfiguration configuratio
             if (string.IsNullOrWhiteSpace(options.ApiKeys[i]) || options.ApiKeys[i].Any(char.IsWhiteSpace))
             {
                 failures.Add($"Realtime:ApiKeys:{i} must be a non-empty key without whitespace.");
+            }
+        }
+
+        string[] signingKeys = options.ClientSecrets.SigningKeys;
+        for (int i = 0; i < signingKeys.Length; i++)
+        {
+            if (ClientSecrets.ClientSecretIssuer.DecodeKey(signingKeys[i]) is null)
+            {
+                // The key itself is never echoed: it is a secret.
+                failures.Add($"Realtime:ClientSecrets:SigningKeys:{i} must be base64 of at least {ClientSecrets.ClientSecretIssuer.MinKeyBytes} bytes (e.g. `openssl rand -base64 32`).");
             }
         }
 

@@ -12,7 +12,7 @@ namespace Realtime.Host.Telephony;
 internal sealed class TwilioCallServices(
     RealtimeSessionFactory sessions,
     ProfileEngineResolver profiles,
-    ClientSecretStore clientSecrets,
+    ClientSecretIssuer clientSecrets,
     SessionRegistry registry,
     EngineWarmup warmup,
     TelephonyOptions options,
@@ -25,7 +25,7 @@ internal sealed class TwilioCallServices(
 
     public ProfileEngineResolver Profiles => profiles;
 
-    public ClientSecretStore ClientSecrets => clientSecrets;
+    public ClientSecretIssuer ClientSecrets => clientSecrets;
 
     public SessionRegistry Registry => registry;
 

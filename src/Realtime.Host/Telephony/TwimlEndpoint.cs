@@ -66,7 +66,7 @@ internal static class TwimlEndpoint
                 return;
             }
 
-            key = http.RequestServices.GetRequiredService<ClientSecretStore>().Mint(null, Dialect.Ga, KeyLifetime).Value;
+            key = http.RequestServices.GetRequiredService<ClientSecretIssuer>().Mint(null, Dialect.Ga, KeyLifetime).Value;
         }
 
         var xml = new StringBuilder(512);

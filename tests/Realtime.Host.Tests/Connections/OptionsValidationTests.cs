@@ -11,6 +11,8 @@ public sealed class OptionsValidationTests
     [InlineData("--Realtime:WebSocket:CloseTimeoutSeconds=0", "Realtime:WebSocket:CloseTimeoutSeconds must be greater than 0")]
     [InlineData("--Realtime:WebSocket:KeepAliveSeconds=3", "Realtime:WebSocket:KeepAliveSeconds is not a known setting")]
     [InlineData("--Realtime:ApiKeys:0= ", "Realtime:ApiKeys:0 must be a non-empty key")]
+    [InlineData("--Realtime:ClientSecrets:SigningKeys:0=not-base64!", "Realtime:ClientSecrets:SigningKeys:0 must be base64 of at least 16 bytes")]
+    [InlineData("--Realtime:ClientSecrets:SigningKey=AAAAAAAAAAAAAAAAAAAAAA==", "Realtime:ClientSecrets:SigningKey is not a known setting")]
     public async Task Bad_settings_fail_at_startup_with_a_clear_message(string setting, string message)
     {
         WebApplication app = RealtimeServer.Build(["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=None", setting]);

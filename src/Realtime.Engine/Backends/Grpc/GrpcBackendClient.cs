@@ -7,6 +7,7 @@ using global::Grpc.Net.Client.Balancer;
 using global::Grpc.Net.Client.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Realtime.Engine.Backends.Grpc.Balancing;
 using Realtime.Engine.Backends.Grpc.Protocol;
 
 namespace Realtime.Engine.Backends.Grpc;
@@ -27,7 +28,9 @@ internal sealed class GrpcBackendClient : IDisposable
     private readonly Metadata? _auth;
     private readonly Lock _readyLock = new();
     private readonly Dictionary<string, Task> _ready = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _models = new(StringComparer.Ordinal);
     private ServiceProvider? _services;
+    private readonly ReplicaHealth? _replicas;
     private int _ttsStream;          // 0 unknown, 1 supported, -1 unsupported
     private int _transcriptionStream;
 
@@ -54,7 +57,7 @@ internal sealed class GrpcBackendClient : IDisposable
         };
         var channelOptions = new GrpcChannelOptions
         {
-            HttpHandler = handler,
+            HttpHandler = uri.IsLoadBalanced ? new ReplicaFailureHandler(handler) : handler,
             DisposeHttpClient = true,
             MaxReceiveMessageSize = MaxMessageBytes,
             MaxSendMessageSize = MaxMessageBytes,
@@ -62,13 +65,38 @@ internal sealed class GrpcBackendClient : IDisposable
         };
         if (uri.IsLoadBalanced)
         {
-            // dns:/// targets: resolve every replica and spread calls round-robin; h2c, so credentials are explicit.
+            // dns:/// targets: resolve every replica and spread calls round-robin over those that answer Health;
+            // h2c, so credentials are explicit.
+            _replicas = new ReplicaHealth(address => new ReplicaProbe(uri, address, options, CheckReplicaAsync, logger));
             var services = new ServiceCollection();
-            services.AddSingleton<ResolverFactory>(new DnsResolverFactory(TimeSpan.FromSeconds(30)));
+            services.AddSingleton(options.ReplicaResolver ?? new DnsResolverFactory(TimeSpan.FromSeconds(30)));
+            services.AddSingleton<LoadBalancerFactory>(new HealthAwareBalancerFactory(_replicas));
             _services = services.BuildServiceProvider();
             channelOptions.ServiceProvider = _services;
             channelOptions.Credentials = ChannelCredentials.Insecure;
-            channelOptions.ServiceConfig = new ServiceConfig { LoadBalancingConfigs = { new RoundRobinConfig() } };
+            channelOptions.ServiceConfig = new ServiceConfig
+            {
+                LoadBalancingConfigs = { new LoadBalancingConfig(HealthAwareBalancerFactory.PolicyName) },
+                // A call that never got an answer (sent on the connection of a replica that just died, or refused)
+                // or was refused for want of a model is tried again on another replica: gRPC retries only calls nothing was received for, so a
+                // half-streamed reply is never replayed. The failed attempt has already taken its replica out.
+                MethodConfigs =
+                {
+                    new MethodConfig
+                    {
+                        Names = { MethodName.Default },
+                        RetryPolicy = new RetryPolicy
+                        {
+                            MaxAttempts = 3,
+                            InitialBackoff = TimeSpan.FromMilliseconds(20),
+                            MaxBackoff = TimeSpan.FromMilliseconds(200),
+                            BackoffMultiplier = 2,
+                            // FAILED_PRECONDITION: that replica restarted without its model (it reloads meanwhile).
+                            RetryableStatusCodes = { StatusCode.Unavailable, StatusCode.FailedPrecondition },
+                        },
+                    },
+                },
+            };
         }
 
         _channel = GrpcChannel.ForAddress(uri.Address!, channelOptions);
@@ -108,6 +136,12 @@ internal sealed class GrpcBackendClient : IDisposable
     public Task EnsureReadyAsync(string? model, CancellationToken cancellationToken)
     {
         var key = model ?? string.Empty;
+        if (key.Length > 0)
+        {
+            // Remembered for good: a pool replica that comes back empty loads these before it takes calls again.
+            _models.TryAdd(key, 0);
+        }
+
         Task task;
         lock (_readyLock)
         {
@@ -230,6 +264,34 @@ internal sealed class GrpcBackendClient : IDisposable
         throw new InvalidOperationException($"Backend {Uri} is not available after {_options.HealthAttempts} health check(s): {last}");
     }
 
+    /// <summary>
+    /// One replica of a pool, on its own channel: Health says OK and, when it is coming back (it may have restarted
+    /// empty), every model used so far loads. Null when it can take calls, else why not.
+    /// </summary>
+    private async Task<string?> CheckReplicaAsync(Backend.BackendClient replica, bool recovering, CancellationToken cancellationToken)
+    {
+        Reply reply = await replica.HealthAsync(new HealthMessage(), CallOptions(cancellationToken, _options.ConnectTimeout + TimeSpan.FromSeconds(5))).ConfigureAwait(false);
+        string text = reply.Message.ToString(Encoding.UTF8);
+        if (!string.Equals(text, "OK", StringComparison.Ordinal))
+        {
+            return "health answered '" + text + "'";
+        }
+
+        if (recovering && _options.LoadModel)
+        {
+            foreach (string model in _models.Keys)
+            {
+                Result result = await replica.LoadModelAsync(BuildModelOptions(model), CallOptions(cancellationToken)).ConfigureAwait(false);
+                if (!result.Success)
+                {
+                    return $"LoadModel({model}) refused: {result.Message}";
+                }
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>A missing RPC: UNIMPLEMENTED, or Go-base backends' plain "unimplemented" error surfacing as UNKNOWN.</summary>
     public static bool IsUnimplemented(RpcException e) =>
         e.StatusCode == StatusCode.Unimplemented
@@ -237,6 +299,7 @@ internal sealed class GrpcBackendClient : IDisposable
 
     public void Dispose()
     {
+        _replicas?.Dispose();
         _channel.Dispose();
         _services?.Dispose();
         _services = null;
