@@ -417,6 +417,8 @@ public sealed partial class RealtimeSession
         // The error event says which backend failure it was (status_details.error names the stage); it echoes the
         // response.create's event_id when the client sent one, and comes before response.done, which ends the turn.
         SendError(new ClientEventError(failure.Code, run.ErrorMessage, null, "server_error"), run.ClientEventId);
+        // The other stage may still be mid-call (TTS of an earlier sentence when the LLM failed): stop it too.
+        run.Cancellation.Cancel();
         Finish(run);
     }
 
