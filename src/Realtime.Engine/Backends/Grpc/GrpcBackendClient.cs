@@ -103,7 +103,7 @@ internal sealed class GrpcBackendClient : IDisposable
     {
         if (!await _gate.WaitAsync(_options.CallTimeout, cancellationToken).ConfigureAwait(false))
         {
-            throw new TimeoutException($"Backend {Uri} had no free call slot within {_options.CallTimeout.TotalSeconds:0.###} s (Realtime:Backends:MaxConcurrency {_options.MaxConcurrency}).");
+            throw Deadline($"Backend {Uri} had no free call slot within {_options.CallTimeout.TotalSeconds:0.###} s (Realtime:Backends:MaxConcurrency {_options.MaxConcurrency}).");
         }
 
         return new GateLease(_gate);
@@ -139,11 +139,14 @@ internal sealed class GrpcBackendClient : IDisposable
         {
             await preparation.WaitAsync(_options.CallTimeout, cancellationToken).ConfigureAwait(false);
         }
-        catch (TimeoutException e)
+        catch (TimeoutException)
         {
-            throw new TimeoutException($"Backend {Uri} was not ready (Health, LoadModel) within {_options.CallTimeout.TotalSeconds:0.###} s.", e);
+            throw Deadline($"Backend {Uri} was not ready (Health, LoadModel) within {_options.CallTimeout.TotalSeconds:0.###} s.");
         }
     }
+
+    /// <summary>Waiting before the call counts against its deadline, and ends as a call past it would: DEADLINE_EXCEEDED.</summary>
+    private static RpcException Deadline(string detail) => new(new Status(StatusCode.DeadlineExceeded, detail));
 
     private async Task PrepareAsync(string? model)
     {
