@@ -32,13 +32,17 @@ internal sealed class RealtimeSocket : IAsyncDisposable
     public static Task<RealtimeSocket> ConnectAsync(ServerFixture server, string query = "model=gpt-realtime") =>
         ConnectAsync(server.WsBase, ServerFixture.ApiKey, query);
 
-    public static async Task<RealtimeSocket> ConnectAsync(string wsBase, string apiKey, string query = "model=gpt-realtime")
+    public static async Task<RealtimeSocket> ConnectAsync(string wsBase, string apiKey, string query = "model=gpt-realtime", bool waitForCreated = true)
     {
         var socket = new RealtimeSocket();
         socket._socket.Options.SetRequestHeader("Authorization", "Bearer " + apiKey);
         await socket._socket.ConnectAsync(new Uri($"{wsBase}/realtime?{query}"), CancellationToken.None);
         socket._receive = socket.ReceiveLoop();
-        await socket.WaitFor("session.created");
+        if (waitForCreated)
+        {
+            await socket.WaitFor("session.created");
+        }
+
         return socket;
     }
 

@@ -19,12 +19,14 @@ public sealed class BackendRegistry : IDisposable
     private readonly ConcurrentDictionary<string, Lazy<GrpcBackendClient>> _grpc = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lazy<OpenAiHttpClient>> _http = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, object> _stages = new(StringComparer.Ordinal);
+    private readonly ILogger _retryLogger;
 
     public BackendRegistry(BackendRegistryOptions? defaults = null, BackendRegistryBuiltins? builtins = null, ILoggerFactory? loggerFactory = null)
     {
         _defaults = defaults ?? new BackendRegistryOptions();
         _builtins = builtins ?? new BackendRegistryBuiltins();
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
+        _retryLogger = _loggerFactory.CreateLogger<BackendRegistry>();
     }
 
     /// <summary>Remote VAD is gRPC-only; the OpenAI HTTP API has no VAD endpoint.</summary>
@@ -38,15 +40,16 @@ public sealed class BackendRegistry : IDisposable
             static (client, m) => new GrpcSpeechRecognizer(client, m),
             static (client, m) => new OpenAiSpeechRecognizer(client, m));
 
+    // Remote LLM and TTS calls get the one retry rule (RetryOnce); recognition applies it in RecognitionJob.
     public IChatModel GetChatModel(BackendUri uri, string? model = null, BackendRegistryOptions? options = null) =>
         Get(uri, model, options, "llm", _builtins.ChatModel,
-            static (client, m) => new GrpcChatModel(client, m),
-            static (client, m) => new OpenAiChatModel(client, m));
+            (client, m) => new RetryingChatModel(new GrpcChatModel(client, m), client.Logger),
+            (client, m) => new RetryingChatModel(new OpenAiChatModel(client, m), _retryLogger));
 
     public ISpeechSynthesizer GetSpeechSynthesizer(BackendUri uri, string? model = null, BackendRegistryOptions? options = null) =>
         Get(uri, model, options, "tts", _builtins.SpeechSynthesizer,
-            static (client, m) => new GrpcSpeechSynthesizer(client, m),
-            static (client, m) => new OpenAiSpeechSynthesizer(client, m));
+            (client, m) => new RetryingSpeechSynthesizer(new GrpcSpeechSynthesizer(client, m), client.Logger),
+            (client, m) => new RetryingSpeechSynthesizer(new OpenAiSpeechSynthesizer(client, m), _retryLogger));
 
     private T Get<T>(
         BackendUri uri,

@@ -31,4 +31,10 @@ public interface ISpeechDetectorStream : IDisposable
 
     /// <summary>Forget the recurrent state (after a committed turn or a clear).</summary>
     void Reset();
+
+    /// <summary>
+    /// The failure a remote detector met since it last answered (once per run of failures; null when none). The
+    /// session reports it to the client; the detector meanwhile counts the failed frames as silence.
+    /// </summary>
+    Exception? TakeFailure() => null;
 }

@@ -34,6 +34,9 @@ public sealed class ResponseRun : IDisposable
 
     public string? ErrorMessage { get; set; }
 
+    /// <summary>The event_id of the response.create that asked for it (null when VAD started it); echoed by its error event.</summary>
+    public string? ClientEventId { get; init; }
+
     public bool Finished { get; set; }
 
     public List<ConversationItem> Output { get; } = [];

@@ -174,6 +174,13 @@ public sealed partial class RealtimeSession
         }
 
         CheckIdleTimeout();
+        if (_turns?.TakeDetectorFailure() is { } failure)
+        {
+            // Once per run of failures; the detector counts audio as silence meanwhile, so an open turn still ends.
+            BackendFailure kind = BackendFailure.Of(failure);
+            Observability.EngineMetrics.BackendFailed("vad");
+            SendError(new ClientEventError(kind.Code, $"The vad backend failed ({kind.Code}): {failure.Message}. Audio counts as silence until it answers again.", null, "server_error"), null);
+        }
     }
 
     private void OnSpeechStarted(long audioStartMs)
@@ -384,7 +391,7 @@ public sealed partial class RealtimeSession
         }
 
         TranscriptionConfig? options = _config.Transcription;
-        ISpeechRecognitionStream stream = recognizer.Open(new RecognitionOptions(options?.Model, options?.Language, options?.Prompt), CancellationToken.None);
+        ISpeechRecognitionStream stream = recognizer.Open(new RecognitionOptions(options?.Model, options?.Language, options?.Prompt), _closing.Token);
         int skip = (int)Math.Clamp((audioStartMs - _bufferStartMs) * InputBytesPerMs, 0, _input.Length);
         ReadOnlySpan<byte> backlog = _input.Span[skip..];
         float[] samples = BufferPool<float>.Rent(Math.Max(1, InputAudioConverter.MaxOutputSamples(backlog.Length, _config.InputFormat)));
@@ -423,7 +430,7 @@ public sealed partial class RealtimeSession
         var converter = new InputAudioConverter(_config.InputFormat);
         float[] samples = new float[InputAudioConverter.MaxOutputSamples(part.AudioLength, _config.InputFormat)];
         int count = converter.Convert(part.Audio.AsSpan(0, part.AudioLength), samples);
-        ISpeechRecognitionStream stream = recognizer.Open(new RecognitionOptions(options?.Model, options?.Language, options?.Prompt), CancellationToken.None);
+        ISpeechRecognitionStream stream = recognizer.Open(new RecognitionOptions(options?.Model, options?.Language, options?.Prompt), _closing.Token);
         _pendingTranscripts.Add(item.Id);
         stream.Write(samples.AsSpan(0, count));
         stream.Complete();
@@ -482,28 +489,26 @@ public sealed partial class RealtimeSession
             }
 
             _events?.OnUserTranscript(message.ItemId!, message.Kind == SessionMessageKind.Transcript ? message.Text : null);
+            if (message.Kind == SessionMessageKind.TranscriptFailed && message.Error is { } error)
+            {
+                // The model only hears words: a response waiting for this turn's transcript cannot answer it.
+                // The transcription.failed event (when asked for) comes first, then the response's failure.
+                SendTranscriptionFailed(message, item);
+                FailDeferredResponses(error);
+                return;
+            }
 
             StartDeferredResponses();
         }
 
-        // Client-visible transcription events only when the session asked for them; abandoned speech reports nothing.
-        if (_config.Transcription is null || (message.Kind == SessionMessageKind.TranscriptFailed && (message.Error is null || item is null)))
+        if (message.Kind == SessionMessageKind.TranscriptFailed)
         {
+            SendTranscriptionFailed(message, item);
             return;
         }
 
-        if (message.Kind == SessionMessageKind.TranscriptFailed)
+        if (_config.Transcription is null)
         {
-            Utf8JsonWriter failed = _writer.Begin(ServerEventType.InputAudioTranscriptionFailed);
-            failed.WriteString("item_id", message.ItemId);
-            failed.WriteNumber("content_index", 0);
-            failed.WriteStartObject("error");
-            failed.WriteString("type", "server_error");
-            failed.WriteString("code", "transcription_failed");
-            failed.WriteString("message", message.Error?.Message);
-            failed.WriteNull("param");
-            failed.WriteEndObject();
-            Send(failed);
             return;
         }
 
@@ -543,5 +548,25 @@ public sealed partial class RealtimeSession
         json.WriteNumber("output_tokens", textTokens);
         json.WriteEndObject();
         Send(json);
+    }
+
+    /// <summary>Client-visible only when the session asked for transcription; abandoned speech (no error) reports nothing.</summary>
+    private void SendTranscriptionFailed(in SessionMessage message, ConversationItem? item)
+    {
+        if (_config.Transcription is null || message.Error is null || item is null)
+        {
+            return;
+        }
+
+        Utf8JsonWriter failed = _writer.Begin(ServerEventType.InputAudioTranscriptionFailed);
+        failed.WriteString("item_id", message.ItemId);
+        failed.WriteNumber("content_index", 0);
+        failed.WriteStartObject("error");
+        failed.WriteString("type", "server_error");
+        failed.WriteString("code", "transcription_failed");
+        failed.WriteString("message", message.Error.Message);
+        failed.WriteNull("param");
+        failed.WriteEndObject();
+        Send(failed);
     }
 }

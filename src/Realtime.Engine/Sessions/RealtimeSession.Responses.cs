@@ -42,7 +42,7 @@ public sealed partial class RealtimeSession
             return;
         }
 
-        var run = new ResponseRun(RealtimeIds.NewResponse(), settings);
+        var run = new ResponseRun(RealtimeIds.NewResponse(), settings) { ClientEventId = eventId };
         _runs.Add(run.Id, run);
         if (!settings.OutOfBand)
         {
@@ -132,6 +132,17 @@ public sealed partial class RealtimeSession
             {
                 LaunchProducer(run);
             }
+        }
+
+        _deferredRuns.Clear();
+    }
+
+    /// <summary>The transcript the deferred responses waited for failed: they fail with it, naming the stage.</summary>
+    private void FailDeferredResponses(Exception error)
+    {
+        foreach (ResponseRun run in _deferredRuns)
+        {
+            OnFailed(run, error, "transcription");
         }
 
         _deferredRuns.Clear();
@@ -401,10 +412,16 @@ public sealed partial class RealtimeSession
         }
 
         // Only the exception's message: backends put no audio or keys there, and the session scope names the session.
-        _logger.LogWarning("Response {ResponseId} failed in the {Stage} backend: {Error}", run.Id, stage, error.Message);
+        BackendFailure failure = BackendFailure.Of(error);
+        _logger.LogWarning("Response {ResponseId} failed in the {Stage} backend ({Code}): {Error}", run.Id, stage, failure.Code, error.Message);
         run.Status = ResponseStatus.Failed;
         run.ErrorCode = stage + "_failed";
-        run.ErrorMessage = $"The {stage} backend failed: {error.Message}";
+        run.ErrorMessage = $"The {stage} backend failed ({failure.Code}): {error.Message}";
+        // The error event says which backend failure it was (status_details.error names the stage); it echoes the
+        // response.create's event_id when the client sent one, and comes before response.done, which ends the turn.
+        SendError(new ClientEventError(failure.Code, run.ErrorMessage, null, "server_error"), run.ClientEventId);
+        // The other stage may still be mid-call (TTS of an earlier sentence when the LLM failed): stop it too.
+        run.Cancellation.Cancel();
         Finish(run);
     }
 

@@ -34,6 +34,9 @@ public sealed partial class RealtimeSession : IWebSocketSession
     private readonly ConversationState _conversation = new(RealtimeIds.NewConversation());
     private readonly InputAudioBuffer _input;
     private readonly Dictionary<string, ResponseRun> _runs = new(StringComparer.Ordinal);
+
+    /// <summary>Cancelled when the loop ends: recognitions still running for a closed session stop their backend calls.</summary>
+    private readonly CancellationTokenSource _closing = new();
     private SessionConfig _config;
     private ResponseRun? _defaultRun;
     private bool _audioProduced;
@@ -169,6 +172,8 @@ public sealed partial class RealtimeSession : IWebSocketSession
                 run.Cancellation.Cancel();
             }
 
+            _closing.Cancel();
+            _closing.Dispose();
             while (reader.TryRead(out SessionMessage message))
             {
                 if (message.Buffer is not null)

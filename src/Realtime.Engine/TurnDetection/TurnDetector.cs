@@ -248,6 +248,9 @@ public sealed class TurnDetector : IDisposable, IValueTaskSource
         _detection.OnCompleted(continuation, state, token, flags);
 
     /// <summary>Discards pending speech (input_audio_buffer.clear); the audio clock keeps running.</summary>
+    /// <summary>A remote detector's failure since its last answer, once (see <see cref="ISpeechDetectorStream.TakeFailure"/>).</summary>
+    public Exception? TakeDetectorFailure() => _stream.TakeFailure();
+
     public void CancelSpeech()
     {
         _inSpeech = false;

@@ -10,7 +10,7 @@ namespace Realtime.Host.Connections;
 /// API (realtime-protocol.md §1.5) it sends one `error` event, then closes with the given status and the
 /// reason `invalid_request_error.&lt;code&gt;` (or just `invalid_request_error` without a code).
 /// </summary>
-internal sealed class RejectedSession(IMessageOutput output, string? code, string message, ushort closeStatus) : IWebSocketSession
+internal sealed class RejectedSession(IMessageOutput output, string? code, string message, ushort closeStatus, string type = "invalid_request_error") : IWebSocketSession
 {
     private const string Alphanumerics = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
@@ -23,7 +23,7 @@ internal sealed class RejectedSession(IMessageOutput output, string? code, strin
             writer.WriteString("type", "error");
             writer.WriteString("event_id", "event_" + new string(RandomNumberGenerator.GetItems<char>(Alphanumerics, 21)));
             writer.WriteStartObject("error");
-            writer.WriteString("type", "invalid_request_error");
+            writer.WriteString("type", type);
             if (code is null)
             {
                 writer.WriteNull("code");
@@ -41,7 +41,7 @@ internal sealed class RejectedSession(IMessageOutput output, string? code, strin
         }
 
         output.SendText(json.WrittenSpan);
-        output.Close(closeStatus, code is null ? "invalid_request_error" : "invalid_request_error." + code);
+        output.Close(closeStatus, code is null ? type : type + "." + code);
     }
 
     public void OnText(ReadOnlySequence<byte> message)

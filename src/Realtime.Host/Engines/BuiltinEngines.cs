@@ -18,18 +18,21 @@ public sealed class BuiltinEngines : IDisposable
     private readonly Lazy<IChatModel> _echo = new(() => new EchoChatModel());
     private readonly Dictionary<string, EngineStatus> _status = new(StringComparer.Ordinal);
     private readonly Lock _statusLock = new();
+    private readonly string _pocketSphinxModels;
 
     /// <param name="pocketSphinxDecoders">
     /// Decoders kept for concurrent speakers: a stream holds one from speech start to its transcript, and decoding
     /// costs ~0.3 CPU-seconds per second of speech (measured), so about 3 speakers per core can be decoded in real
     /// time; 2 per core (the default) keeps memory at ~75 MB per decoder while turns rarely queue.
     /// </param>
-    public BuiltinEngines(string sileroModelPath, int pocketSphinxDecoders, ILogger<BuiltinEngines> logger)
+    /// <param name="pocketSphinxModels">The en-us model directory (null: Debian's, from pocketsphinx-en-us).</param>
+    public BuiltinEngines(string sileroModelPath, int pocketSphinxDecoders, ILogger<BuiltinEngines> logger, string? pocketSphinxModels = null)
     {
         _logger = logger;
         _sileroModelPath = sileroModelPath;
         _silero = new(CreateSilero);
-        _pocketSphinx = new(() => Track("builtin:pocketsphinx", () => new PocketSphinxRecognizer(new PocketSphinxOptions { DecoderCount = pocketSphinxDecoders })));
+        _pocketSphinxModels = string.IsNullOrEmpty(pocketSphinxModels) ? new PocketSphinxOptions().ModelDirectory : pocketSphinxModels;
+        _pocketSphinx = new(() => Track("builtin:pocketsphinx", () => new PocketSphinxRecognizer(new PocketSphinxOptions { DecoderCount = pocketSphinxDecoders, ModelDirectory = _pocketSphinxModels })));
         _espeak = new(() => Track("builtin:espeak-ng", () => new EspeakSynthesizer()));
     }
 
@@ -154,9 +157,11 @@ public sealed class BuiltinEngines : IDisposable
         }
         catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException or InvalidOperationException or IOException)
         {
-            SetStatus(name, new EngineStatus(false, ex.Message));
-            _logger.LogError("Engine {Engine} unavailable: {Reason}", name, ex.Message);
-            throw new InvalidOperationException($"{name} is unavailable: {ex.Message}", ex);
+            // One line that says what is missing and how to get it; the exception's stack says nothing more to a user.
+            string reason = MissingEngine.Explain(name, ex, _pocketSphinxModels);
+            SetStatus(name, new EngineStatus(false, reason));
+            _logger.LogError("{Reason}", reason);
+            throw new EngineUnavailableException(reason, ex);
         }
     }
 
@@ -168,6 +173,9 @@ public sealed class BuiltinEngines : IDisposable
         }
     }
 }
+
+/// <summary>A built-in engine cannot start here; the message is the one-line explanation (see <see cref="MissingEngine"/>).</summary>
+public sealed class EngineUnavailableException(string message, Exception inner) : InvalidOperationException(message, inner);
 
 /// <summary>Whether an engine works, and a short human-readable detail (model path, or why it fell back).</summary>
 public sealed record EngineStatus(bool Ready, string Detail);

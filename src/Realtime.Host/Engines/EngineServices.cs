@@ -1,4 +1,5 @@
 using Realtime.Engine.Backends;
+using Realtime.Engine.Backends.Local;
 using Realtime.Engine.Sessions;
 using Microsoft.Extensions.Options;
 using Realtime.Host.Connections;
@@ -12,10 +13,15 @@ public static class EngineServices
     public static IServiceCollection AddRealtimeEngines(this IServiceCollection services, IConfiguration configuration)
     {
         string contentRoot = AppContext.BaseDirectory;
+        // Other native libraries than Debian's (a path or soname) for the built-in engines.
+        ReplaceLibrary(configuration, "Realtime:Engines:EspeakLibrary", NativeLibraries.Espeak);
+        ReplaceLibrary(configuration, "Realtime:Engines:PocketSphinxLibrary", NativeLibraries.PocketSphinx);
+        ReplaceLibrary(configuration, "Realtime:Engines:SphinxBaseLibrary", NativeLibraries.SphinxBase);
         services.AddSingleton(sp => new BuiltinEngines(
             configuration["Realtime:Engines:SileroModelPath"] is { Length: > 0 } path ? path : FindSileroModel(contentRoot),
             ReadInt(configuration, "Realtime:Engines:PocketSphinxDecoders", 2 * Environment.ProcessorCount, 1, 256),
-            sp.GetRequiredService<ILogger<BuiltinEngines>>()));
+            sp.GetRequiredService<ILogger<BuiltinEngines>>(),
+            configuration["Realtime:Engines:PocketSphinxModelDirectory"]));
         services.AddSingleton(sp => new BackendRegistry(
             new BackendRegistryOptions
             {
@@ -38,6 +44,14 @@ public static class EngineServices
             logger: sp.GetRequiredService<ILoggerFactory>().CreateLogger<RealtimeSession>()));
         services.AddSingleton<IRealtimeSessionFactory, EngineSessionFactory>();
         return services;
+    }
+
+    private static void ReplaceLibrary(IConfiguration configuration, string key, string soname)
+    {
+        if (configuration[key] is { Length: > 0 } replacement)
+        {
+            NativeLibraries.Replace(soname, replacement);
+        }
     }
 
     /// <summary>A whole-number setting in [<paramref name="min"/>, <paramref name="max"/>]; a bad value stops the start naming the key.</summary>

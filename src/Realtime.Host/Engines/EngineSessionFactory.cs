@@ -19,6 +19,12 @@ public sealed class EngineSessionFactory(RealtimeSessionFactory sessions, Profil
                 CloseStatus.BadRequest);
         }
 
+        if (resolver.UnavailableReason(info.Model) is { } reason)
+        {
+            // Said in the session itself (an error event, then close 1011) so every client shows why.
+            return new RejectedSession(output, "engine_unavailable", reason, CloseStatus.InternalError, "server_error");
+        }
+
         return sessions.Create(info, output);
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Realtime.Engine.Backends;
 using Realtime.Engine.Profiles;
 using Realtime.Engine.Sessions;
@@ -15,6 +16,7 @@ public sealed class ProfileEngineResolver : ISessionEngineResolver
     private readonly Lazy<Dictionary<string, SessionEngines>> _engines;
     private readonly ILogger _logger;
     private int _fallbackLogged;
+    private readonly ConcurrentDictionary<string, string> _unavailable = new(StringComparer.OrdinalIgnoreCase);
 
     public ProfileEngineResolver(IConfiguration configuration, BackendRegistry registry, ILogger<ProfileEngineResolver> logger)
     {
@@ -48,6 +50,16 @@ public sealed class ProfileEngineResolver : ISessionEngineResolver
     /// <summary>Loads every profile's engines (idempotent; the first caller does the work, others wait for it).</summary>
     public void Load() => _ = _engines.Value;
 
+    /// <summary>Profile -> why it cannot serve (a built-in engine it uses cannot start here); empty when all can.</summary>
+    public IReadOnlyDictionary<string, string> Unavailable => _unavailable;
+
+    /// <summary>Why the profile <paramref name="model"/> selects cannot serve sessions, or null when it can.</summary>
+    public string? UnavailableReason(string? model)
+    {
+        Load();
+        return Catalog.TryResolve(model, out string profile, out _) && _unavailable.TryGetValue(profile, out string? reason) ? reason : null;
+    }
+
     public SessionEngines Resolve(string? model)
     {
         if (!Catalog.TryResolve(model, out string profile, out bool fellBack))
@@ -60,7 +72,9 @@ public sealed class ProfileEngineResolver : ISessionEngineResolver
             _logger.LogInformation("Model {Model} names no profile; using the default profile {Profile} (logged once)", model, profile);
         }
 
-        return _engines.Value[profile];
+        return _engines.Value.TryGetValue(profile, out SessionEngines? engines)
+            ? engines
+            : throw new InvalidOperationException(_unavailable.GetValueOrDefault(profile, $"Profile {profile} has no engines."));
     }
 
     private Dictionary<string, SessionEngines> Build(Dictionary<string, ProfileStages> stages, BackendRegistry registry)
@@ -68,12 +82,23 @@ public sealed class ProfileEngineResolver : ISessionEngineResolver
         var engines = new Dictionary<string, SessionEngines>(StringComparer.OrdinalIgnoreCase);
         foreach (var (name, stage) in stages)
         {
+            // Every stage is tried, so a machine missing several pieces hears about all of them at once.
+            var missing = new List<string>();
             var built = new SessionEngines(
-                Vad: registry.GetSpeechDetector(stage.Vad, stage.Profile.Vad.Model),
-                Transcription: registry.GetSpeechRecognizer(stage.Transcription, stage.Profile.Transcription.Model),
-                Llm: registry.GetChatModel(stage.Llm, stage.Profile.Llm.Model),
-                Tts: registry.GetSpeechSynthesizer(stage.Tts, stage.Profile.Tts.Model),
+                Vad: Stage(() => registry.GetSpeechDetector(stage.Vad, stage.Profile.Vad.Model), missing),
+                Transcription: Stage(() => registry.GetSpeechRecognizer(stage.Transcription, stage.Profile.Transcription.Model), missing),
+                Llm: Stage(() => registry.GetChatModel(stage.Llm, stage.Profile.Llm.Model), missing)!,
+                Tts: Stage(() => registry.GetSpeechSynthesizer(stage.Tts, stage.Profile.Tts.Model), missing),
                 ProfileName: name);
+            if (missing.Count > 0)
+            {
+                // The server stays up: other profiles serve, /readyz says why this one cannot, its sessions are
+                // refused with the same words (each engine logged its one line already).
+                _unavailable[name] = string.Join(" ", missing);
+                _logger.LogWarning("Profile {Profile} cannot serve sessions until that is fixed", name);
+                continue;
+            }
+
             engines[name] = built;
             _logger.LogInformation(
                 "Profile {Profile}: VAD {Vad}, transcription {Stt}, LLM {Llm}, TTS {Tts}{Aliases}",
@@ -82,6 +107,20 @@ public sealed class ProfileEngineResolver : ISessionEngineResolver
         }
 
         return engines;
+    }
+
+    private static T? Stage<T>(Func<T> create, List<string> missing)
+        where T : class
+    {
+        try
+        {
+            return create();
+        }
+        catch (EngineUnavailableException e)
+        {
+            missing.Add(e.Message);
+            return null;
+        }
     }
 
     private static BackendUri Parse(StageOptions options, string stage, string prefix)

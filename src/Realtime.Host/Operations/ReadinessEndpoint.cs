@@ -29,8 +29,18 @@ internal static class ReadinessEndpoint
             {
                 if (!status.Ready)
                 {
+                    // The engine and why (a missing package says which, and how to install it).
                     ready = false;
-                    writer.WriteStringValue(name);
+                    writer.WriteStringValue(name + ": " + status.Detail);
+                }
+            }
+
+            if (warmup.IsReady)
+            {
+                foreach (var (profile, reason) in context.RequestServices.GetRequiredService<ProfileEngineResolver>().Unavailable)
+                {
+                    ready = false;
+                    writer.WriteStringValue($"profile {profile} cannot serve: {reason}");
                 }
             }
 

@@ -117,6 +117,11 @@ public sealed partial class FakeBackend(FakeBackendOptions options) : Backend.Ba
     public override async Task PredictStream(PredictOptions request, IServerStreamWriter<Reply> responseStream, ServerCallContext context)
     {
         using var slot = Enter(context, request);
+        if (await InjectAsync(nameof(PredictStream), context, () => responseStream.WriteAsync(Text("Hello", 1))))
+        {
+            return;
+        }
+
         var prompt = request.UseTokenizerTemplate
             ? request.Messages.LastOrDefault(m => m.Role == "user")?.Content ?? ""
             : request.Prompt;
@@ -300,6 +305,7 @@ public sealed partial class FakeBackend(FakeBackendOptions options) : Backend.Ba
     public override async Task<TranscriptResult> AudioTranscription(TranscriptRequest request, ServerCallContext context)
     {
         using var slot = Enter(context, request);
+        await InjectAsync(nameof(AudioTranscription), context);
         await SlowTranscriptionAsync(request, context);
         return Transcribe(request);
     }
@@ -318,6 +324,11 @@ public sealed partial class FakeBackend(FakeBackendOptions options) : Backend.Ba
         if (options.TranscriptionStreamUnimplemented)
         {
             throw Unimplemented();
+        }
+
+        if (await InjectAsync(nameof(AudioTranscriptionStream), context, () => responseStream.WriteAsync(new TranscriptStreamResponse { Delta = "partial" })))
+        {
+            return;
         }
 
         await SlowTranscriptionAsync(request, context);
@@ -380,9 +391,10 @@ public sealed partial class FakeBackend(FakeBackendOptions options) : Backend.Ba
         return h;
     }
 
-    public override Task<Result> TTS(TTSRequest request, ServerCallContext context)
+    public override async Task<Result> TTS(TTSRequest request, ServerCallContext context)
     {
         using var slot = Enter(context, request);
+        await InjectAsync(nameof(TTS), context);
         if (request.Dst.Length == 0)
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, "dst required"));
@@ -390,13 +402,13 @@ public sealed partial class FakeBackend(FakeBackendOptions options) : Backend.Ba
 
         if (request.Text.Contains("[fail]"))
         {
-            return Task.FromResult(new Result { Success = false, Message = "fake tts failure" });
+            return new Result { Success = false, Message = "fake tts failure" };
         }
 
         var pcm = Bytes(Speech(request.Text, options.TtsRate));
         File.WriteAllBytes(request.Dst, [.. WavHeader(options.TtsRate, (uint)pcm.Length), .. pcm]);
         TtsFiles.Enqueue(request.Dst);
-        return Task.FromResult(new Result { Success = true });
+        return new Result { Success = true };
     }
 
     public override async Task TTSStream(TTSRequest request, IServerStreamWriter<Reply> responseStream, ServerCallContext context)
@@ -405,6 +417,16 @@ public sealed partial class FakeBackend(FakeBackendOptions options) : Backend.Ba
         if (options.TtsStreamUnimplemented)
         {
             throw Unimplemented();
+        }
+
+        if (await InjectAsync(nameof(TTSStream), context, async () =>
+            {
+                // The rate, then the first 100 ms of audio: something the client hears before the fault.
+                await responseStream.WriteAsync(new Reply { Message = ByteString.CopyFromUtf8($"{{\"sample_rate\":{options.TtsRate}}}") });
+                await responseStream.WriteAsync(new Reply { Audio = ByteString.CopyFrom(Bytes(Speech("one", options.TtsRate))) });
+            }))
+        {
+            return;
         }
 
         if (request.Text.Contains("[grpc-error]"))
@@ -466,9 +488,10 @@ public sealed partial class FakeBackend(FakeBackendOptions options) : Backend.Ba
 
     // ---- VAD -------------------------------------------------------------------------------
 
-    public override Task<VADResponse> VAD(VADRequest request, ServerCallContext context)
+    public override async Task<VADResponse> VAD(VADRequest request, ServerCallContext context)
     {
         using var slot = Enter(context, request);
+        await InjectAsync(nameof(VAD), context);
         const int frame = 480;
         var audio = request.Audio;
         var frames = audio.Count / frame;
@@ -518,7 +541,7 @@ public sealed partial class FakeBackend(FakeBackendOptions options) : Backend.Ba
             f0 = f1 + 1;
         }
 
-        return Task.FromResult(response);
+        return response;
     }
 
     [GeneratedRegex(@"\[slow:(\d+)\]")]

@@ -41,7 +41,10 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
         app.Use(async (context, next) =>
         {
             server.AuthHeaders.Enqueue(context.Request.Headers.Authorization.ToString());
-            await next(context);
+            if (!await server.InjectAsync(context))
+            {
+                await next(context);
+            }
         });
         app.MapPost("/v1/chat/completions", server.ChatAsync);
         app.MapPost("/v1/audio/transcriptions", server.TranscribeAsync);
@@ -50,6 +53,70 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         server.Uri = BackendUri.Parse(address + "/v1", "test");
         return server;
+    }
+
+    private HttpFault? _fault;
+    private int _faultCalls;
+
+    /// <summary>The fault in effect (null: none), reconfigurable while the server runs; setting it resets <see cref="FaultedCalls"/>.</summary>
+    public HttpFault? Fault
+    {
+        get => Volatile.Read(ref _fault);
+        set
+        {
+            Interlocked.Exchange(ref _faultCalls, 0);
+            Volatile.Write(ref _fault, value);
+        }
+    }
+
+    /// <summary>Requests to the faulted endpoint since the fault was set (retries included).</summary>
+    public int FaultedCalls => Volatile.Read(ref _faultCalls);
+
+    /// <summary>Answers the request with the fault when it applies (true: answered).</summary>
+    private async Task<bool> InjectAsync(HttpContext context)
+    {
+        var fault = Fault;
+        if (fault is null || !context.Request.Path.Value!.EndsWith(fault.Path, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        if (Interlocked.Increment(ref _faultCalls) > fault.Times && fault.Times > 0)
+        {
+            return false;
+        }
+
+        await context.Request.Body.CopyToAsync(Stream.Null);
+        switch (fault.Kind)
+        {
+            case HttpFaultKind.Status:
+                context.Response.StatusCode = fault.Status;
+                context.Response.ContentType = "application/json";
+                await context.Response.WriteAsync("""{"error":{"message":"injected failure","type":"server_error"}}""");
+                break;
+            case HttpFaultKind.NotJson:
+                // A proxy's page with status 200.
+                context.Response.ContentType = "text/html";
+                await context.Response.WriteAsync("<html><body><h1>It works!</h1></body></html>");
+                break;
+            case HttpFaultKind.SseWithoutDone:
+                context.Response.ContentType = "text/event-stream";
+                await Event(context, Chunk("""{"role":"assistant","content":"Hello"}"""));
+                break;
+            case HttpFaultKind.Hang:
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, context.RequestAborted);
+                }
+                catch (OperationCanceledException)
+                {
+                    Aborted.TrySetResult();
+                }
+
+                break;
+        }
+
+        return true;
     }
 
     private static async Task Event(HttpContext context, string json)
@@ -217,3 +284,22 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
         await _app.DisposeAsync();
     }
 }
+
+/// <summary>How an injected HTTP fault answers.</summary>
+public enum HttpFaultKind
+{
+    /// <summary>The status with an OpenAI error body.</summary>
+    Status,
+
+    /// <summary>200 with an HTML page instead of JSON, audio or an event stream.</summary>
+    NotJson,
+
+    /// <summary>An event stream with one chunk that ends without <c>[DONE]</c>.</summary>
+    SseWithoutDone,
+
+    /// <summary>No answer until the client gives up.</summary>
+    Hang,
+}
+
+/// <summary>A fault for requests whose path ends with <paramref name="Path"/>: the first <paramref name="Times"/> (0: all).</summary>
+public sealed record HttpFault(string Path, HttpFaultKind Kind, int Status = 200, int Times = 0);

@@ -201,6 +201,9 @@ public sealed class ResponseFlowTests
         Assert.Equal("failed", done.GetProperty("response").GetProperty("status").GetString());
         Assert.Equal("llm_failed", details.GetProperty("error").GetProperty("code").GetString());
         Assert.Contains("boom", details.GetProperty("error").GetProperty("message").GetString());
+        // The error event names the backend failure and comes before the response.done that ends the turn.
+        List<string> types = [.. h.Output.Types()];
+        Assert.InRange(types.IndexOf("error"), 0, types.IndexOf("response.done") - 1);
         h.Model.Failure = null;
         h.Send("{\"type\":\"response.create\",\"response\":{\"output_modalities\":[\"text\"]}}");
         Assert.Equal("completed", (await h.WaitFor("response.done", 2)).GetProperty("response").GetProperty("status").GetString());

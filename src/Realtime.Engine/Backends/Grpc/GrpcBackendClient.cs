@@ -123,15 +123,23 @@ internal sealed class GrpcBackendClient : IDisposable
     public CallOptions CallOptions(CancellationToken cancellationToken, TimeSpan? timeout = null) =>
         new(headers: _auth, deadline: DateTime.UtcNow + (timeout ?? _options.CallTimeout), cancellationToken: cancellationToken);
 
-    /// <summary>Waits for a free backend slot; dispose the result to release it.</summary>
+    /// <summary>
+    /// Waits for a free backend slot; dispose the result to release it. The wait is bounded by the call deadline:
+    /// a backend busy with a call that never ends fails the next ones in time instead of queueing them for ever.
+    /// </summary>
     public async ValueTask<GateLease> EnterAsync(CancellationToken cancellationToken)
     {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (!await _gate.WaitAsync(_options.CallTimeout, cancellationToken).ConfigureAwait(false))
+        {
+            throw Deadline($"Backend {Uri} had no free call slot within {_options.CallTimeout.TotalSeconds:0.###} s (Realtime:Backends:MaxConcurrency {_options.MaxConcurrency}).");
+        }
+
         return new GateLease(_gate);
     }
 
     /// <summary>
     /// Health until "OK", then LoadModel(model) once per model. A failure is not cached: the next use retries.
+    /// A caller waits at most the call deadline (the preparation itself goes on for the callers after it).
     /// </summary>
     public Task EnsureReadyAsync(string? model, CancellationToken cancellationToken)
     {
@@ -156,12 +164,30 @@ internal sealed class GrpcBackendClient : IDisposable
             }
         }
 
-        return task.IsCompletedSuccessfully ? Task.CompletedTask : task.WaitAsync(cancellationToken);
+        return task.IsCompletedSuccessfully ? Task.CompletedTask : WaitReadyAsync(task, cancellationToken);
     }
+
+    private async Task WaitReadyAsync(Task preparation, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await preparation.WaitAsync(_options.CallTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw Deadline($"Backend {Uri} was not ready (Health, LoadModel) within {_options.CallTimeout.TotalSeconds:0.###} s.");
+        }
+    }
+
+    /// <summary>Waiting before the call counts against its deadline, and ends as a call past it would: DEADLINE_EXCEEDED.</summary>
+    private static RpcException Deadline(string detail) => new(new Status(StatusCode.DeadlineExceeded, detail));
 
     private async Task PrepareAsync(string? model)
     {
-        await WaitHealthyAsync().ConfigureAwait(false);
+        // A backend that served before and then lost its state (ForgetReadiness) is asked once: a response waiting
+        // on it fails now rather than after the start-up polling, which is for a backend still loading.
+        var attempts = Volatile.Read(ref _servedOnce) ? 1 : Math.Max(1, _options.HealthAttempts);
+        await WaitHealthyAsync(attempts).ConfigureAwait(false);
         if (!_options.LoadModel || string.IsNullOrEmpty(model))
         {
             return;
@@ -189,6 +215,9 @@ internal sealed class GrpcBackendClient : IDisposable
 
         _logger.LogInformation("Backend {Backend}: model {Model} loaded", Uri, model);
     }
+
+    /// <summary>Set once Health has answered OK: from then on a lost backend is not polled at length again.</summary>
+    private bool _servedOnce;
 
     /// <summary>
     /// The backend lost its state (see <see cref="ReadinessInterceptor"/>): every model is loaded again at next use.
@@ -223,10 +252,11 @@ internal sealed class GrpcBackendClient : IDisposable
         return options;
     }
 
-    private async Task WaitHealthyAsync()
+    private async Task WaitHealthyAsync(int attempts)
     {
         string last = "no attempt";
-        for (var attempt = 1; attempt <= Math.Max(1, _options.HealthAttempts); attempt++)
+        RpcException? lastError = null;
+        for (var attempt = 1; attempt <= attempts; attempt++)
         {
             try
             {
@@ -240,6 +270,7 @@ internal sealed class GrpcBackendClient : IDisposable
                 if (string.Equals(text, "OK", StringComparison.Ordinal))
                 {
                     _logger.LogInformation("Backend {Backend}: healthy after {Attempts} attempt(s)", Uri, attempt);
+                    Volatile.Write(ref _servedOnce, true);
                     return;
                 }
 
@@ -252,16 +283,17 @@ internal sealed class GrpcBackendClient : IDisposable
             catch (RpcException e)
             {
                 last = string.Create(CultureInfo.InvariantCulture, $"{e.StatusCode} {e.Status.Detail}");
+                lastError = e;
             }
 
-            _logger.LogWarning("Backend {Backend}: not healthy (attempt {Attempt}/{Attempts}): {Reason}", Uri, attempt, _options.HealthAttempts, last);
-            if (attempt < _options.HealthAttempts)
+            _logger.LogWarning("Backend {Backend}: not healthy (attempt {Attempt}/{Attempts}): {Reason}", Uri, attempt, attempts, last);
+            if (attempt < attempts)
             {
                 await Task.Delay(_options.HealthRetryDelay).ConfigureAwait(false);
             }
         }
 
-        throw new InvalidOperationException($"Backend {Uri} is not available after {_options.HealthAttempts} health check(s): {last}");
+        throw new InvalidOperationException($"Backend {Uri} is not available after {attempts} health check(s): {last}", lastError);
     }
 
     /// <summary>

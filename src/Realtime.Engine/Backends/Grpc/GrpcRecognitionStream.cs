@@ -11,6 +11,10 @@ internal sealed class GrpcRecognitionStream(GrpcBackendClient client, string? mo
 {
     private const int SampleRate = 16_000;
 
+    protected override string BackendName => client.Uri.Canonical;
+
+    protected override ILogger Logger => client.Logger;
+
     protected override async Task RecognizeAsync(PcmTurnBuffer audio, ChannelWriter<TranscriptUpdate> updates, CancellationToken cancellationToken)
     {
         await client.EnsureReadyAsync(model, cancellationToken).ConfigureAwait(false);

@@ -24,6 +24,8 @@ internal sealed class GrpcSpeechDetectorStream : ISpeechDetectorStream
     private Task? _pending;
     private float _probability;
     private int _generation;
+    private bool _failing;
+    private Exception? _failure;
 
     public GrpcSpeechDetectorStream(GrpcBackendClient client, string? model, int frameSamples)
     {
@@ -79,23 +81,37 @@ internal sealed class GrpcSpeechDetectorStream : ISpeechDetectorStream
             VADResponse response;
             using (await _client.EnterAsync(_cancel.Token).ConfigureAwait(false))
             {
-                response = await _client.Api.VADAsync(request, _client.CallOptions(_cancel.Token)).ResultAsync(_cancel.Token).ConfigureAwait(false);
+                // An answer older than its window is no use: a VAD call gets the window as its deadline at most.
+                var deadline = _client.Options.VadWindow < _client.Options.CallTimeout ? _client.Options.VadWindow : _client.Options.CallTimeout;
+                response = await _client.Api.VADAsync(request, _client.CallOptions(_cancel.Token, deadline)).ResultAsync(_cancel.Token).ConfigureAwait(false);
             }
 
             if (generation == Volatile.Read(ref _generation))
             {
                 Volatile.Write(ref _probability, EndsInSpeech(response, samples) ? 1f : 0f);
             }
+
+            _failing = false;
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (_cancel.IsCancellationRequested)
         {
         }
         catch (Exception e)
         {
-            // A failed tick keeps the last answer; the next tick retries.
-            _client.Logger.LogWarning("Backend {Backend}: VAD request failed: {Error}", _client.Uri, e.Message);
+            // A failed tick counts as silence: a turn open when the backend went away still ends (by the silence
+            // duration) instead of waiting for a "speech ended" that never comes. The next tick asks again; the
+            // session tells the client once per run of failures.
+            Volatile.Write(ref _probability, 0f);
+            if (!_failing)
+            {
+                _failing = true;
+                Volatile.Write(ref _failure, e);
+                _client.Logger.LogWarning("Backend {Backend}: VAD request failed: {Error}", _client.Uri, e.Message);
+            }
         }
     }
+
+    public Exception? TakeFailure() => Interlocked.Exchange(ref _failure, null);
 
     internal static bool EndsInSpeech(VADResponse response, int samples)
     {

@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Realtime.Engine.Backends.Grpc;
 
@@ -36,16 +38,45 @@ internal abstract class RecognitionJob : ISpeechRecognitionStream
 
         _run = Task.Run(async () =>
         {
-            try
+            var updates = new TrackingWriter(_updates.Writer);
+            for (var attempt = 1; ; attempt++)
             {
-                await RecognizeAsync(_audio, _updates.Writer, _cancel.Token).ConfigureAwait(false);
-                _updates.Writer.TryComplete();
-            }
-            catch (Exception e)
-            {
-                _updates.Writer.TryComplete(e);
+                try
+                {
+                    await RecognizeAsync(_audio, updates, _cancel.Token).ConfigureAwait(false);
+                    _updates.Writer.TryComplete();
+                    return;
+                }
+                catch (Exception e) when (RetryOnce.ShouldRetry(e, attempt, updates.Wrote, _cancel.Token))
+                {
+                    RetryOnce.LogRetry(Logger, "transcription", BackendName, e);
+                }
+                catch (Exception e)
+                {
+                    _updates.Writer.TryComplete(e);
+                    return;
+                }
             }
         });
+    }
+
+    /// <summary>The backend's address, for logs.</summary>
+    protected abstract string BackendName { get; }
+
+    protected virtual ILogger Logger => NullLogger.Instance;
+
+    /// <summary>Remembers whether the call produced anything: a recognition that already sent deltas is not retried.</summary>
+    private sealed class TrackingWriter(ChannelWriter<TranscriptUpdate> inner) : ChannelWriter<TranscriptUpdate>
+    {
+        public bool Wrote { get; private set; }
+
+        public override bool TryWrite(TranscriptUpdate item)
+        {
+            Wrote = true;
+            return inner.TryWrite(item);
+        }
+
+        public override ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken = default) => inner.WaitToWriteAsync(cancellationToken);
     }
 
     public async IAsyncEnumerable<TranscriptUpdate> ReadAsync([EnumeratorCancellation] CancellationToken cancellationToken)

@@ -5,7 +5,7 @@ namespace Realtime.Engine.Backends.Local;
 /// <summary>libespeak-ng.so.1 bindings; the library keeps global state, so every call comes from one thread.</summary>
 internal static unsafe partial class EspeakNative
 {
-    private const string Library = "libespeak-ng.so.1";
+    private const string Library = NativeLibraries.Espeak;
 
     /// <summary>AUDIO_OUTPUT_SYNCHRONOUS: espeak_Synth returns after the whole text went through the callback.</summary>
     internal const int OutputSynchronous = 2;

@@ -8,8 +8,8 @@ namespace Realtime.Engine.Backends.Local;
 /// </summary>
 internal static unsafe partial class PocketSphinxNative
 {
-    private const string Decoder = "libpocketsphinx.so.3";
-    private const string Base = "libsphinxbase.so.3";
+    private const string Decoder = NativeLibraries.PocketSphinx;
+    private const string Base = NativeLibraries.SphinxBase;
 
     [LibraryImport(Decoder, EntryPoint = "ps_args")]
     internal static partial nint Args();

@@ -34,6 +34,13 @@ internal sealed class OpenAiChatModel : IChatModel
         };
         message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
         using var response = await _client.StepAsync(new ValueTask<HttpResponseMessage>(_client.SendAsync(message, token)), deadline, cancellationToken).ConfigureAwait(false);
+        if (response.Content.Headers.ContentType?.MediaType is { } type && !type.Equals("text/event-stream", StringComparison.OrdinalIgnoreCase))
+        {
+            // A proxy's page, or a server that ignored stream=true: say what came instead of "truncated".
+            var text = await _client.StepAsync(new ValueTask<string>(response.Content.ReadAsStringAsync(token)), deadline, cancellationToken).ConfigureAwait(false);
+            throw new InvalidDataException($"Backend {Name} answered {type} instead of an event stream: {OpenAiHttpClient.ErrorMessage(text)}");
+        }
+
         var body = await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false);
         await using var _ = body.ConfigureAwait(false);
 

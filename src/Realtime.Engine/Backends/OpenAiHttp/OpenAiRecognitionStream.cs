@@ -12,10 +12,25 @@ internal sealed class OpenAiRecognitionStream(OpenAiHttpClient client, string? m
 {
     private const int SampleRate = 16_000;
 
+    protected override string BackendName => client.Uri.Canonical;
+
     protected override async Task RecognizeAsync(PcmTurnBuffer audio, ChannelWriter<TranscriptUpdate> updates, CancellationToken cancellationToken)
     {
         using var deadline = client.StartDeadline(cancellationToken);
-        var token = deadline.Token;
+        try
+        {
+            await RecognizeOnceAsync(audio, updates, deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested && deadline.IsCancellationRequested)
+        {
+            // The deadline is a failure to report, not an abandoned turn (only the caller's cancellation is that).
+            throw new TimeoutException($"Backend {client.Uri} did not transcribe within {client.Options.CallTimeout.TotalSeconds:0.###} s.", e);
+        }
+    }
+
+    /// <summary>One transcription call; <paramref name="token"/> also fires at the deadline.</summary>
+    private async Task RecognizeOnceAsync(PcmTurnBuffer audio, ChannelWriter<TranscriptUpdate> updates, CancellationToken token)
+    {
         using var form = new MultipartFormDataContent();
         var file = new ByteArrayContent(WaveFile.Encode(audio.Samples, SampleRate));
         file.Headers.ContentType = new MediaTypeHeaderValue("audio/wav");

@@ -38,6 +38,13 @@ internal sealed class OpenAiSpeechSynthesizer : ISpeechSynthesizer
             Content = new ByteArrayContent(BuildBody(request)) { Headers = { ContentType = Json } },
         };
         using var response = await _client.StepAsync(new ValueTask<HttpResponseMessage>(_client.SendAsync(message, token)), deadline, cancellationToken).ConfigureAwait(false);
+        if (response.Content.Headers.ContentType?.MediaType is { } type && (type.StartsWith("text/", StringComparison.OrdinalIgnoreCase) || type.Contains("json", StringComparison.OrdinalIgnoreCase)))
+        {
+            // A proxy's error page or an error object with status 200: not audio, and not to be played as noise.
+            var text = await _client.StepAsync(new ValueTask<string>(response.Content.ReadAsStringAsync(token)), deadline, cancellationToken).ConfigureAwait(false);
+            throw new InvalidDataException($"Backend {Name} answered {type} instead of audio: {OpenAiHttpClient.ErrorMessage(text)}");
+        }
+
         var body = await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false);
         await using var _ = body.ConfigureAwait(false);
 
