@@ -21,6 +21,11 @@ public sealed class LoadOptions
     public int HoldSeconds { get; private set; }
     public int BackendConcurrency { get; private set; } = 1024;
 
+    /// <summary>`--overhead`: the issue #13 side-by-side workloads instead of speaking sessions.</summary>
+    public bool Overhead { get; private set; }
+
+    public int OverheadSeconds { get; private set; } = 5;
+
     public static LoadOptions Parse(string[] args)
     {
         var options = new LoadOptions();
@@ -29,6 +34,12 @@ public sealed class LoadOptions
             if (args[i] == "--no-warmup")
             {
                 options.WarmUp = false;
+                continue;
+            }
+
+            if (args[i] == "--overhead")
+            {
+                options.Overhead = true;
                 continue;
             }
 
@@ -48,6 +59,7 @@ public sealed class LoadOptions
                 case "--api-key": options.ApiKey = value; break;
                 case "--hold": options.HoldSeconds = Bounded(int.Parse(value, CultureInfo.InvariantCulture), 0, 600, "--hold"); break;
                 case "--backend-concurrency": options.BackendConcurrency = Bounded(int.Parse(value, CultureInfo.InvariantCulture), 1, 65_536, "--backend-concurrency"); break;
+                case "--seconds": options.OverheadSeconds = Bounded(int.Parse(value, CultureInfo.InvariantCulture), 1, 120, "--seconds"); break;
                 case "--vad": options.Vad = value is "silero" or "energy" ? value : throw new ArgumentException("--vad silero|energy"); break;
                 default: throw new ArgumentException("unknown option " + args[i]);
             }
@@ -57,9 +69,9 @@ public sealed class LoadOptions
 
         foreach (string target in options.Targets)
         {
-            if (target is not ("ours" or "baseline") && !target.StartsWith("ws://127.0.0.1:", StringComparison.Ordinal))
+            if (target is not ("ours" or "baseline" or "stock" or "ours-instant") && !target.StartsWith("ws://127.0.0.1:", StringComparison.Ordinal))
             {
-                throw new ArgumentException($"--target {target}: ours, baseline or a ws://127.0.0.1:PORT/v1/realtime url (loopback only)");
+                throw new ArgumentException($"--target {target}: ours, ours-instant, baseline, stock or a ws://127.0.0.1:PORT/v1/realtime url (loopback only)");
             }
         }
 
