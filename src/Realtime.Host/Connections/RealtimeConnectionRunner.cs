@@ -113,7 +113,7 @@ internal sealed class RealtimeConnectionRunner(
             else
             {
                 session = new GuardedSession(sessions.Create(info, metered), metered, registry, admission, options.Value.Limits.MaxEventsPerSecond);
-                logger.LogInformation("Session {SessionId} opened: {Dialect} dialect, model {Model}", sessionId, info.Dialect, info.Model);
+                logger.LogDebug("Session {SessionId} opened: {Dialect} dialect, model {Model}", sessionId, info.Dialect, info.Model);
             }
         }
         else
@@ -133,7 +133,7 @@ internal sealed class RealtimeConnectionRunner(
             }
             else if (sessionId is not null)
             {
-                logger.LogInformation("Session {SessionId} closed: {Status} by the {Side}", sessionId, connection.Outcome.Status, connection.Outcome.InitiatedByPeer ? "client" : "server");
+                logger.LogDebug("Session {SessionId} closed: {Status} by the {Side}", sessionId, connection.Outcome.Status, connection.Outcome.InitiatedByPeer ? "client" : "server");
             }
         }
         catch (Exception ex)
