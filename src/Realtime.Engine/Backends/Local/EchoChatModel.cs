@@ -40,7 +40,7 @@ public sealed class EchoChatModel : IChatModel
                         : new ChatDelta(ChatDeltaKind.ToolCall, ToolIndex: 0, ArgumentsDelta: fragments[i]);
                 }
 
-                yield return new ChatDelta(ChatDeltaKind.Usage, InputTokens: inputTokens, OutputTokens: EchoWords.OfText(arguments).Count + 1);
+                yield return new ChatDelta(ChatDeltaKind.Usage, InputTokens: inputTokens, OutputTokens: EchoWords.Count(arguments) + 1);
                 yield return new ChatDelta(ChatDeltaKind.Finish, FinishReason: "tool_calls");
                 yield break;
             }
@@ -111,10 +111,10 @@ public sealed class EchoChatModel : IChatModel
 
     private static int CountInputTokens(ChatRequest request)
     {
-        var count = request.Instructions is null ? 0 : EchoWords.OfText(request.Instructions).Count;
+        var count = request.Instructions is null ? 0 : EchoWords.Count(request.Instructions);
         foreach (var message in request.Messages)
         {
-            count += EchoWords.OfText(message.Content).Count;
+            count += EchoWords.Count(message.Content);
         }
 
         return count;
