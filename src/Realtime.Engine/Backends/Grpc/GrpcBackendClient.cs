@@ -13,7 +13,7 @@ namespace Realtime.Engine.Backends.Grpc;
 
 /// <summary>
 /// One LocalAI-compatible backend address: a single long-lived channel shared by every session and stage,
-/// the auth metadata, a concurrency gate (the backends are single-worker), readiness (Health + LoadModel at
+/// the auth metadata, concurrency gates per stage (<see cref="StageGates"/>; the backends are single-worker), readiness (Health + LoadModel at
 /// first use) and the cached capability map.
 /// </summary>
 internal sealed class GrpcBackendClient : IDisposable
@@ -21,7 +21,7 @@ internal sealed class GrpcBackendClient : IDisposable
     private const int MaxMessageBytes = 50 * 1024 * 1024;
 
     private readonly GrpcChannel _channel;
-    private readonly SemaphoreSlim _gate;
+    private readonly StageGates _gates;
     private readonly BackendRegistryOptions _options;
     private readonly ILogger _logger;
     private readonly Metadata? _auth;
@@ -37,7 +37,7 @@ internal sealed class GrpcBackendClient : IDisposable
         Uri = uri;
         _options = options;
         _logger = logger;
-        _gate = new SemaphoreSlim(options.MaxConcurrency, options.MaxConcurrency);
+        _gates = new StageGates(uri, options.MaxConcurrency, logger);
         if (!string.IsNullOrEmpty(options.AuthToken))
         {
             _auth = new Metadata { { "authorization", "Bearer " + options.AuthToken } };
@@ -95,12 +95,9 @@ internal sealed class GrpcBackendClient : IDisposable
     public CallOptions CallOptions(CancellationToken cancellationToken, TimeSpan? timeout = null) =>
         new(headers: _auth, deadline: DateTime.UtcNow + (timeout ?? _options.CallTimeout), cancellationToken: cancellationToken);
 
-    /// <summary>Waits for a free backend slot; dispose the result to release it.</summary>
-    public async ValueTask<GateLease> EnterAsync(CancellationToken cancellationToken)
-    {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        return new GateLease(_gate);
-    }
+    /// <summary>Waits for a free slot of <paramref name="stage"/> at this address; dispose the result to release it.</summary>
+    public ValueTask<StageGates.Lease> EnterAsync(string stage, CancellationToken cancellationToken) =>
+        _gates.EnterAsync(stage, cancellationToken);
 
     /// <summary>
     /// Health until "OK", then LoadModel(model) once per model. A failure is not cached: the next use retries.
@@ -134,7 +131,7 @@ internal sealed class GrpcBackendClient : IDisposable
         }
 
         Result result;
-        using (await EnterAsync(CancellationToken.None).ConfigureAwait(false))
+        using (await EnterAsync(StageGates.Setup, CancellationToken.None).ConfigureAwait(false))
         {
             try
             {
@@ -197,7 +194,7 @@ internal sealed class GrpcBackendClient : IDisposable
             try
             {
                 Reply reply;
-                using (await EnterAsync(CancellationToken.None).ConfigureAwait(false))
+                using (await EnterAsync(StageGates.Setup, CancellationToken.None).ConfigureAwait(false))
                 {
                     reply = await Api.HealthAsync(new HealthMessage(), CallOptions(CancellationToken.None, _options.ConnectTimeout + TimeSpan.FromSeconds(5))).ConfigureAwait(false);
                 }
@@ -240,12 +237,6 @@ internal sealed class GrpcBackendClient : IDisposable
         _channel.Dispose();
         _services?.Dispose();
         _services = null;
-        _gate.Dispose();
-    }
-
-    /// <summary>Releases one slot of the backend's concurrency gate.</summary>
-    public readonly struct GateLease(SemaphoreSlim gate) : IDisposable
-    {
-        public void Dispose() => gate.Release();
+        _gates.Dispose();
     }
 }

@@ -77,7 +77,7 @@ internal sealed class GrpcSpeechDetectorStream : ISpeechDetectorStream
         {
             await _client.EnsureReadyAsync(_model, _cancel.Token).ConfigureAwait(false);
             VADResponse response;
-            using (await _client.EnterAsync(_cancel.Token).ConfigureAwait(false))
+            using (await _client.EnterAsync("vad", _cancel.Token).ConfigureAwait(false))
             {
                 response = await _client.Api.VADAsync(request, _client.CallOptions(_cancel.Token)).ResultAsync(_cancel.Token).ConfigureAwait(false);
             }
