@@ -50,7 +50,7 @@ public sealed class WebSocketConnection : IMessageOutput
         _input = input;
         _output = output;
         _options = options;
-        _frames = new FrameReader(options.MaxMessageBytes);
+        _frames = new FrameReader(options.MaxMessageBytes, maxHeldFrameBytes: options.MaxHeldFrameBytes);
     }
 
     /// <inheritdoc />

@@ -6,6 +6,13 @@ public sealed class WebSocketConnectionOptions
     /// <summary>Largest client message (all fragments); larger closes with 1009.</summary>
     public long MaxMessageBytes { get; init; } = 24 * 1024 * 1024;
 
+    /// <summary>
+    /// Largest client frame (header + payload) kept in the input pipe until it is whole, then handed over without a
+    /// reassembly copy; larger frames are copied into a message buffer as they arrive. Must not exceed the input
+    /// pipe's pause threshold (Kestrel's socket transport MaxReadBufferSize, 1 MiB by default).
+    /// </summary>
+    public long MaxHeldFrameBytes { get; init; } = 1024 * 1024;
+
     /// <summary>Server messages longer than this are sent as several frames.</summary>
     public int OutgoingFragmentBytes { get; init; } = 64 * 1024;
 

@@ -29,6 +29,20 @@ public sealed class FrameReader : IDisposable
     private int _messageLength;
     private Utf8StreamValidator _utf8;
 
+    // A whole unfragmented data frame arriving in pieces, held in the pipe instead of copied: nothing of it is consumed
+    // until it is complete; each read unmasks and validates only the bytes that arrived since the last one (while
+    // they are still in cache from the socket copy), then the pipe's own segments are handed over. One pass, no
+    // reassembly copy. Frames larger than _maxHeldFrameBytes (the input pipe's pause threshold) are copied instead.
+    private readonly long _maxHeldFrameBytes;
+    private bool _holding;
+    private FrameOpcode _heldOpcode;
+    private int _heldHeaderLength;
+    private long _heldLength;
+    private long _heldDone;
+    private SequencePosition _heldEnd;
+    private uint _heldMask;
+    private int _heldMaskOffset;
+
     // The data frame whose payload is being copied.
     private bool _inPayload;
     private long _payloadRemaining;
@@ -39,12 +53,18 @@ public sealed class FrameReader : IDisposable
     /// <summary>Creates a reader for one connection.</summary>
     /// <param name="maxMessageBytes">Largest data message (all fragments together); larger closes with 1009.</param>
     /// <param name="expectMasked">True on the server: client frames must be masked (§5.1).</param>
-    public FrameReader(long maxMessageBytes, bool expectMasked = true)
+    /// <param name="maxHeldFrameBytes">
+    /// Largest frame (header + payload) kept unconsumed in the input until it is complete; must not exceed the input
+    /// pipe's pause threshold, or the pipe would stop filling before the frame is whole. Larger frames are copied.
+    /// </param>
+    public FrameReader(long maxMessageBytes, bool expectMasked = true, long maxHeldFrameBytes = long.MaxValue)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxMessageBytes);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(maxMessageBytes, Array.MaxLength);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxHeldFrameBytes);
         _maxMessageBytes = maxMessageBytes;
         _expectMasked = expectMasked;
+        _maxHeldFrameBytes = maxHeldFrameBytes;
     }
 
     /// <summary>Status code of the received close frame (1005 when it carried none).</summary>
@@ -60,7 +80,7 @@ public sealed class FrameReader : IDisposable
     public string? ViolationReason { get; private set; }
 
     /// <summary>Whether part of a message is buffered (the reader is not idle).</summary>
-    public bool HasPartialMessage => _inMessage;
+    public bool HasPartialMessage => _inMessage || _holding;
 
     /// <summary>
     /// Handles every complete frame in <paramref name="buffer"/>. The caller passes <paramref name="consumed"/>
@@ -86,6 +106,21 @@ public sealed class FrameReader : IDisposable
         Span<byte> controlScratch = stackalloc byte[MaxControlPayload];
         while (true)
         {
+            if (_holding)
+            {
+                if (!ContinueHeldFrame(ref rest, ref handler, out bool complete))
+                {
+                    return Violate(CloseStatus.InvalidPayload, "invalid UTF-8");
+                }
+
+                if (!complete)
+                {
+                    return FrameReadStatus.NeedMoreData;
+                }
+
+                continue;
+            }
+
             if (_inPayload)
             {
                 if (!CopyPayload(ref rest, ref handler, out bool needMore))
@@ -207,6 +242,21 @@ public sealed class FrameReader : IDisposable
                 continue;
             }
 
+            if (!_inMessage && fin && headerLength + length <= _maxHeldFrameBytes)
+            {
+                // The frame is arriving in pieces: keep it in the pipe and work on each piece as it lands.
+                _holding = true;
+                _heldOpcode = opcode;
+                _heldHeaderLength = headerLength;
+                _heldLength = length;
+                _heldDone = 0;
+                _heldEnd = rest.GetPosition(headerLength);
+                _heldMask = mask;
+                _heldMaskOffset = 0;
+                _utf8.Reset();
+                continue;
+            }
+
             if (!_inMessage)
             {
                 _inMessage = true;
@@ -222,6 +272,48 @@ public sealed class FrameReader : IDisposable
             _payloadFin = fin;
             rest = rest.Slice(headerLength);
         }
+    }
+
+    // The held frame (rest starts at its header, as nothing of it was consumed): unmasks and validates the bytes that
+    // arrived since the last read, from where that read stopped; hands the frame over once the payload is complete.
+    private bool ContinueHeldFrame<THandler>(ref ReadOnlySequence<byte> rest, ref THandler handler, out bool complete)
+        where THandler : IFrameHandler
+    {
+        long arrived = Math.Min(rest.Length - _heldHeaderLength, _heldLength);
+        if (arrived > _heldDone)
+        {
+            ReadOnlySequence<byte> fresh = rest.Slice(_heldEnd, arrived - _heldDone);
+            bool final = arrived == _heldLength;
+            if (_heldOpcode == FrameOpcode.Text)
+            {
+                if (!UnmaskAndValidateUtf8(fresh, _heldMask, ref _heldMaskOffset, ref _utf8, final))
+                {
+                    complete = false;
+                    return false;
+                }
+            }
+            else
+            {
+                foreach (ReadOnlyMemory<byte> segment in fresh)
+                {
+                    _heldMaskOffset = FrameMask.Apply(MemoryMarshal.AsMemory(segment).Span, _heldMask, _heldMaskOffset);
+                }
+            }
+
+            _heldDone = arrived;
+            _heldEnd = fresh.End;
+        }
+
+        complete = _heldDone == _heldLength;
+        if (complete)
+        {
+            _holding = false;
+            ReadOnlySequence<byte> payload = rest.Slice(_heldHeaderLength, _heldLength);
+            rest = rest.Slice(payload.End);
+            handler.OnMessage(_heldOpcode, payload);
+        }
+
+        return true;
     }
 
     // Copies what is buffered of the current data frame into the message buffer.
@@ -311,25 +403,38 @@ public sealed class FrameReader : IDisposable
         ReleaseMessage();
         _inMessage = false;
         _inPayload = false;
+        _holding = false;
         return FrameReadStatus.Violation;
     }
 
     // Unmasks and validates block by block, so each block is validated while it is still in L1 cache.
     private static bool UnmaskAndValidateUtf8(in ReadOnlySequence<byte> payload, uint mask)
     {
-        const int Block = 8192;
         var validator = default(Utf8StreamValidator);
-        long left = payload.Length;
         int offset = 0;
-        foreach (ReadOnlyMemory<byte> segment in payload)
+        return UnmaskAndValidateUtf8(payload, mask, ref offset, ref validator, isFinal: true);
+    }
+
+    // One pass: each cache-sized block is unmasked and validated before the next is touched. isFinal: the payload
+    // ends with this piece (a code point cut at its end is then invalid).
+    private static bool UnmaskAndValidateUtf8(in ReadOnlySequence<byte> piece, uint mask, ref int maskOffset, ref Utf8StreamValidator validator, bool isFinal)
+    {
+        const int Block = 8192;
+        long left = piece.Length;
+        if (left == 0)
+        {
+            return validator.Append([], isFinal);
+        }
+
+        foreach (ReadOnlyMemory<byte> segment in piece)
         {
             Span<byte> span = MemoryMarshal.AsMemory(segment).Span;
             while (!span.IsEmpty)
             {
                 Span<byte> block = span[..Math.Min(Block, span.Length)];
-                offset = FrameMask.Apply(block, mask, offset);
+                maskOffset = FrameMask.Apply(block, mask, maskOffset);
                 left -= block.Length;
-                if (!validator.Append(block, isFinal: left == 0))
+                if (!validator.Append(block, isFinal: isFinal && left == 0))
                 {
                     return false;
                 }
