@@ -32,10 +32,17 @@ internal sealed class RealtimeConnectionRunner(
     private static readonly Func<ILogger, string, IDisposable?> ConnectionScope =
         LoggerMessage.DefineScope<string>("Connection {ConnectionId}");
 
+    /// <summary>
+    /// The socket transport's read buffer (its input pipe's pause threshold; Kestrel's default is 1 MiB): client frames
+    /// up to this size are read in place from the pipe without a reassembly copy (1 MiB audio appends included).
+    /// </summary>
+    public const long TransportReadBufferBytes = 2 * 1024 * 1024;
+
     private readonly ApiKeySet _keys = new(options.Value.ApiKeys);
     private readonly WebSocketConnectionOptions _connectionOptions = new()
     {
         MaxMessageBytes = options.Value.Limits.MaxMessageBytes,
+        MaxHeldFrameBytes = TransportReadBufferBytes,
         OutgoingFragmentBytes = options.Value.Limits.OutgoingFragmentBytes,
         MaxPendingOutputBytes = options.Value.Limits.MaxPendingOutputBytes,
         KeepAliveInterval = TimeSpan.FromSeconds(options.Value.WebSocket.KeepAliveIntervalSeconds),
