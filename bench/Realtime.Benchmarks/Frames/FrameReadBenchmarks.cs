@@ -19,6 +19,7 @@ public class FrameReadBenchmarks
     private byte[] _work = [];
     private byte[] _receive = [];
     private FrameReader _reader = null!;
+    private WireSegment[] _segments = [];
     private WebSocket _managed = null!;
 
     [Params(1024, 64 * 1024, 1024 * 1024)]
@@ -43,6 +44,11 @@ public class FrameReadBenchmarks
         _work = new byte[_wire.Length];
         _receive = new byte[Size + 16];
         _reader = new FrameReader(32 * 1024 * 1024);
+        _segments = new WireSegment[(_wire.Length + SegmentBytes - 1) / SegmentBytes];
+        for (int i = 0; i < _segments.Length; i++)
+        {
+            _segments[i] = new WireSegment(new byte[Math.Min(SegmentBytes, _wire.Length - (i * SegmentBytes))], i * SegmentBytes, i > 0 ? _segments[i - 1] : null);
+        }
         _managed = WebSocket.CreateFromStream(new ReplayStream(_wire), new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero });
     }
 
@@ -74,6 +80,56 @@ public class FrameReadBenchmarks
         var handler = new LengthHandler();
         _reader.Read(new ReadOnlySequence<byte>(_work), ref handler, out _, out _);
         return handler.Length;
+    }
+
+    /// <summary>
+    /// The frame as a socket delivers it into a pipe: 4 KB segments (Kestrel's block size), each copied in from the
+    /// wire (the socket read, as ManagedWebSocket copies into its receive buffer) and offered to the reader as it
+    /// lands, with what the reader has not consumed kept in front, exactly like PipeReader.
+    /// </summary>
+    [Benchmark]
+    public int FrameReaderPipeSegments()
+    {
+        var handler = new LengthHandler();
+        WireSegment first = _segments[0];
+        int firstIndex = 0;
+        for (int i = 0; i < _segments.Length; i++)
+        {
+            WireSegment segment = _segments[i];
+            _wire.AsSpan((int)segment.RunningIndex, segment.Memory.Length).CopyTo(segment.Bytes);
+            var buffer = new ReadOnlySequence<byte>(first, firstIndex, segment, segment.Memory.Length);
+            _reader.Read(buffer, ref handler, out SequencePosition consumed, out _);
+            if (buffer.Slice(consumed) is { IsEmpty: false } rest)
+            {
+                first = (WireSegment)rest.Start.GetObject()!;
+                firstIndex = rest.Start.GetInteger();
+            }
+            else if (i + 1 < _segments.Length)
+            {
+                first = _segments[i + 1];
+                firstIndex = 0;
+            }
+        }
+
+        return handler.Length;
+    }
+
+    private const int SegmentBytes = 4096;
+
+    private sealed class WireSegment : ReadOnlySequenceSegment<byte>
+    {
+        public WireSegment(byte[] bytes, long runningIndex, WireSegment? previous)
+        {
+            Bytes = bytes;
+            Memory = bytes;
+            RunningIndex = runningIndex;
+            if (previous is not null)
+            {
+                previous.Next = this;
+            }
+        }
+
+        public byte[] Bytes { get; }
     }
 
     private static byte[] MaskedTextFrame(byte[] payload)
