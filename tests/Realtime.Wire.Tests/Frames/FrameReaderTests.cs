@@ -97,6 +97,42 @@ public sealed class FrameReaderTests
         }
     }
 
+    [Fact]
+    public void Frames_held_in_the_pipe_and_frames_copied_as_they_arrive_decode_the_same()
+    {
+        // Held: a frame arriving in pieces stays unconsumed and is handed over from the pipe's segments. Copied: frames
+        // above the hold limit (the pipe's pause threshold) go into a message buffer. Same events, any split.
+        var random = new Random(11);
+        byte[] big = new byte[70_000];
+        random.NextBytes(big);
+        byte[] wire = ClientFrames.Concat(
+            MixedStream(),
+            ClientFrames.Frame(FrameOpcode.Binary, big),
+            ClientFrames.Frame(FrameOpcode.Text, Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("é€😀 ", 5_000)))));
+        (List<string> expected, string expectedEnd) = ChunkedFeed.Run(wire, [int.MaxValue]);
+        foreach (int max in new[] { 1, 7, 4096, 40_000 })
+        {
+            foreach (long held in new[] { 0L, 200L, long.MaxValue })
+            {
+                (List<string> events, string end) = ChunkedFeed.Run(wire, ChunkedFeed.Random(max, max), maxHeldFrameBytes: held);
+                Assert.Equal(expected, events);
+                Assert.Equal(expectedEnd, end);
+            }
+        }
+    }
+
+    [Fact]
+    public void Invalid_utf8_in_a_held_frame_is_caught_before_the_frame_is_complete()
+    {
+        byte[] payload = Encoding.UTF8.GetBytes(new string('a', 10_000));
+        payload[100] = 0xFF;
+        byte[] wire = ClientFrames.Frame(FrameOpcode.Text, payload);
+        // Only the first 2 KB arrive: the violation is already known.
+        (List<string> events, string end) = ChunkedFeed.Run(wire[..2048], ChunkedFeed.Random(3, 300));
+        Assert.Empty(events);
+        Assert.Equal($"violation:{CloseStatus.InvalidPayload}", end);
+    }
+
     public static TheoryData<string, byte[], ushort> Violations()
     {
         var data = new TheoryData<string, byte[], ushort>
