@@ -25,8 +25,9 @@ public sealed class ServerLauncher(LoadOptions options, string repoRoot, Instant
     {
         if (target == "stock")
         {
-            // Default logging (its appsettings.json), as a new user runs it.
-            return await ServerProcess.StartAsync(StockProgram, [$"--Stock:ApiKey={options.ApiKey}"], repoRoot);
+            // Default logging: its own appsettings.json (the template's levels), found through its content root as
+            // `dotnet run` in its folder would find it; from the repository root it would log every request.
+            return await ServerProcess.StartAsync(StockProgram, [$"--Stock:ApiKey={options.ApiKey}", $"--contentRoot={Path.GetDirectoryName(StockProgram)}"], repoRoot);
         }
 
         if (target is "ours" or "ours-instant")
@@ -41,6 +42,11 @@ public sealed class ServerLauncher(LoadOptions options, string repoRoot, Instant
             if (!options.Overhead)
             {
                 args.Add("--Logging:LogLevel:Default=Warning");
+            }
+            else
+            {
+                // Its own appsettings.json (default logging, scopes on), as `scripts/run.sh` starts it.
+                args.Add($"--contentRoot={Path.GetDirectoryName(Path.GetFullPath(OursProgram))}");
             }
 
             // Overhead runs: "ours" is the default profile (built-in engines), as `scripts/run.sh` starts it, with
