@@ -24,6 +24,11 @@ public sealed class LoadOptions
     /// <summary>How long, after the last audio, the answers of turns still in flight are waited for (a loaded machine needs longer).</summary>
     public int SettleSeconds { get; private set; } = 3;
 
+    /// <summary>`--overhead`: the issue #13 side-by-side workloads instead of speaking sessions.</summary>
+    public bool Overhead { get; private set; }
+
+    public int OverheadSeconds { get; private set; } = 5;
+
     public static LoadOptions Parse(string[] args)
     {
         var options = new LoadOptions();
@@ -32,6 +37,12 @@ public sealed class LoadOptions
             if (args[i] == "--no-warmup")
             {
                 options.WarmUp = false;
+                continue;
+            }
+
+            if (args[i] == "--overhead")
+            {
+                options.Overhead = true;
                 continue;
             }
 
@@ -52,6 +63,8 @@ public sealed class LoadOptions
                 case "--hold": options.HoldSeconds = Bounded(int.Parse(value, CultureInfo.InvariantCulture), 0, 600, "--hold"); break;
                 case "--backend-concurrency": options.BackendConcurrency = Bounded(int.Parse(value, CultureInfo.InvariantCulture), 1, 65_536, "--backend-concurrency"); break;
                 case "--settle": options.SettleSeconds = Bounded(int.Parse(value, CultureInfo.InvariantCulture), 1, 600, "--settle"); break;
+
+                case "--seconds": options.OverheadSeconds = Bounded(int.Parse(value, CultureInfo.InvariantCulture), 1, 120, "--seconds"); break;
                 case "--vad": options.Vad = value is "silero" or "energy" ? value : throw new ArgumentException("--vad silero|energy"); break;
                 default: throw new ArgumentException("unknown option " + args[i]);
             }
@@ -61,9 +74,9 @@ public sealed class LoadOptions
 
         foreach (string target in options.Targets)
         {
-            if (target is not ("ours" or "baseline") && !target.StartsWith("ws://127.0.0.1:", StringComparison.Ordinal))
+            if (target is not ("ours" or "baseline" or "stock" or "ours-instant") && !target.StartsWith("ws://127.0.0.1:", StringComparison.Ordinal))
             {
-                throw new ArgumentException($"--target {target}: ours, baseline or a ws://127.0.0.1:PORT/v1/realtime url (loopback only)");
+                throw new ArgumentException($"--target {target}: ours, ours-instant, baseline, stock or a ws://127.0.0.1:PORT/v1/realtime url (loopback only)");
             }
         }
 

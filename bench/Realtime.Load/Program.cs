@@ -24,6 +24,29 @@ if (!Directory.Exists(audioDirectory))
 SpeechFixture fixture = SpeechFixture.Load(Path.Combine(audioDirectory, options.Fixture));
 await using InstantBackendHost? backend = options.Backend == "instant" ? await InstantBackendHost.StartAsync() : null;
 var launcher = new ServerLauncher(options, repoRoot, backend);
+if (options.Overhead)
+{
+    // Issue #13: the side-by-side gateway-overhead table (scripts/overhead.sh).
+    string loadBefore = File.ReadAllText("/proc/loadavg").Trim();
+    var overhead = new List<OverheadResult>();
+    var overheadRunner = new OverheadRunner(options, launcher);
+    foreach (string target in options.Targets)
+    {
+        Console.Error.WriteLine($"{DateTime.UtcNow:HH:mm:ss} overhead workloads against {target} ({launcher.Describe(target)})");
+        overhead.Add(await overheadRunner.RunAsync(target));
+    }
+
+    string table = OverheadReport.Format(options, overhead, loadBefore, File.ReadAllText("/proc/loadavg").Trim());
+    Console.Out.Write(table);
+    if (options.Report is { } overheadReport)
+    {
+        overheadReport = Path.IsPathRooted(overheadReport) ? overheadReport : Path.Combine(repoRoot, overheadReport);
+        await File.AppendAllTextAsync(overheadReport, table);
+    }
+
+    return 0;
+}
+
 var runner = new LoadRunner(options, launcher, fixture, backend);
 var report = new LoadReport(options, fixture, launcher.Describe);
 

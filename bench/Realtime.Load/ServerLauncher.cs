@@ -7,6 +7,8 @@ public sealed class ServerLauncher(LoadOptions options, string repoRoot, Instant
     {
         "ours" => Path.GetRelativePath(repoRoot, OursProgram),
         "baseline" => Path.GetRelativePath(repoRoot, BaselineProgram),
+        "stock" => Path.GetRelativePath(repoRoot, StockProgram),
+        "ours-instant" => Path.GetRelativePath(repoRoot, OursProgram) + " (instant gRPC backend for STT, LLM, TTS)",
         _ => target,
     };
 
@@ -14,22 +16,42 @@ public sealed class ServerLauncher(LoadOptions options, string repoRoot, Instant
 
     private string BaselineProgram => options.BaselineBinary ?? Path.Combine(repoRoot, "bench/Realtime.Baseline/bin/Release/net10.0/Realtime.Baseline.dll");
 
+    private string StockProgram => Path.Combine(repoRoot, "bench/Realtime.Stock/bin/Release/net10.0/Realtime.Stock.dll");
+
     private string SileroModel => Path.Combine(repoRoot, "models/silero_vad_v5.onnx");
 
     /// <summary>The started server, or null for an external url target (no /proc figures then).</summary>
     public async Task<ServerProcess?> StartAsync(string target)
     {
-        if (target == "ours")
+        if (target == "stock")
+        {
+            // Default logging: its own appsettings.json (the template's levels), found through its content root as
+            // `dotnet run` in its folder would find it; from the repository root it would log every request.
+            return await ServerProcess.StartAsync(StockProgram, [$"--Stock:ApiKey={options.ApiKey}", $"--contentRoot={Path.GetDirectoryName(StockProgram)}"], repoRoot);
+        }
+
+        if (target is "ours" or "ours-instant")
         {
             var args = new List<string>
             {
                 $"--Realtime:ApiKeys:0={options.ApiKey}",
-                "--Logging:LogLevel:Default=Warning",
                 "--Realtime:Diagnostics:Enabled=true",
                 "--Realtime:Limits:MaxConcurrentSessions=30000",
                 $"--Realtime:Engines:SileroModelPath={SileroModel}",
             };
-            if (backend is not null)
+            if (!options.Overhead)
+            {
+                args.Add("--Logging:LogLevel:Default=Warning");
+            }
+            else
+            {
+                // Its own appsettings.json (default logging, scopes on), as `scripts/run.sh` starts it.
+                args.Add($"--contentRoot={Path.GetDirectoryName(Path.GetFullPath(OursProgram))}");
+            }
+
+            // Overhead runs: "ours" is the default profile (built-in engines), as `scripts/run.sh` starts it, with
+            // default logging; "ours-instant" points every stage at the tool's instant gRPC backend.
+            if (backend is not null && (target == "ours-instant" || !options.Overhead))
             {
                 foreach (string stage in new[] { "Llm", "Transcription", "Tts" })
                 {

@@ -64,6 +64,8 @@ public sealed class ServerProcess : IAsyncDisposable
         process.BeginErrorReadLine();
         var server = new ServerProcess(process, port);
         await server.WaitHealthyAsync();
+        // For attaching a profiler (perf record -p, dotnet-trace -p) to the server under test.
+        Console.Error.WriteLine($"{DateTime.UtcNow:HH:mm:ss} server pid {process.Id} listening on port {port}");
         return server;
     }
 

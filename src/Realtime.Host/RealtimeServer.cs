@@ -34,6 +34,7 @@ public static class RealtimeServer
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(RealtimeMetrics.MeterName).AddPrometheusExporter());
         // Endpoints are bound in code from the standard `urls` setting: TLS first, then the realtime middleware.
         // (Kestrel logs once that it overrides `urls` with these endpoints; that is expected.)
+        builder.WebHost.UseSockets(sockets => sockets.MaxReadBufferSize = RealtimeConnectionRunner.TransportReadBufferBytes);
         builder.WebHost.ConfigureKestrel((context, kestrel) => EndpointBinding.Bind(kestrel, context.Configuration["urls"], context.Configuration));
         configure?.Invoke(builder);
 

@@ -19,6 +19,7 @@ public class FrameReadBenchmarks
     private byte[] _work = [];
     private byte[] _receive = [];
     private FrameReader _reader = null!;
+    private WireSegment[] _segments = [];
     private WebSocket _managed = null!;
 
     [Params(1024, 64 * 1024, 1024 * 1024)]
@@ -27,10 +28,27 @@ public class FrameReadBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _wire = MaskedTextFrame(MixedText(Size));
+        var text = new StringBuilder();
+        while (text.Length < Size)
+        {
+            text.Append("{\"type\":\"input_audio_buffer.append\",\"audio\":\"AAECAwQFBgcICQ==\",\"note\":\"é€\"}");
+        }
+
+        byte[] payload = Encoding.UTF8.GetBytes(text.ToString())[..Size];
+        while ((payload[^1] & 0xC0) == 0x80 || payload[^1] >= 0xC0)
+        {
+            payload[^1] = (byte)'x';
+        }
+
+        _wire = MaskedTextFrame(payload);
         _work = new byte[_wire.Length];
         _receive = new byte[Size + 16];
         _reader = new FrameReader(32 * 1024 * 1024);
+        _segments = new WireSegment[(_wire.Length + SegmentBytes - 1) / SegmentBytes];
+        for (int i = 0; i < _segments.Length; i++)
+        {
+            _segments[i] = new WireSegment(new byte[Math.Min(SegmentBytes, _wire.Length - (i * SegmentBytes))], i * SegmentBytes, i > 0 ? _segments[i - 1] : null);
+        }
         _managed = WebSocket.CreateFromStream(new ReplayStream(_wire), new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero });
     }
 
@@ -64,25 +82,57 @@ public class FrameReadBenchmarks
         return handler.Length;
     }
 
-    /// <summary>JSON text of exactly <paramref name="size"/> bytes with a few multi-byte characters every 70 bytes.</summary>
-    internal static byte[] MixedText(int size)
+    /// <summary>
+    /// The frame as a socket delivers it into a pipe: 4 KB segments (Kestrel's block size), each copied in from the
+    /// wire (the socket read, as ManagedWebSocket copies into its receive buffer) and offered to the reader as it
+    /// lands, with what the reader has not consumed kept in front, exactly like PipeReader.
+    /// </summary>
+    [Benchmark]
+    public int FrameReaderPipeSegments()
     {
-        var text = new StringBuilder();
-        while (text.Length < size)
+        var handler = new LengthHandler();
+        WireSegment first = _segments[0];
+        int firstIndex = 0;
+        for (int i = 0; i < _segments.Length; i++)
         {
-            text.Append("{\"type\":\"input_audio_buffer.append\",\"audio\":\"AAECAwQFBgcICQ==\",\"note\":\"é€\"}");
+            WireSegment segment = _segments[i];
+            _wire.AsSpan((int)segment.RunningIndex, segment.Memory.Length).CopyTo(segment.Bytes);
+            var buffer = new ReadOnlySequence<byte>(first, firstIndex, segment, segment.Memory.Length);
+            _reader.Read(buffer, ref handler, out SequencePosition consumed, out _);
+            if (buffer.Slice(consumed) is { IsEmpty: false } rest)
+            {
+                first = (WireSegment)rest.Start.GetObject()!;
+                firstIndex = rest.Start.GetInteger();
+            }
+            else if (i + 1 < _segments.Length)
+            {
+                first = _segments[i + 1];
+                firstIndex = 0;
+            }
         }
 
-        byte[] payload = Encoding.UTF8.GetBytes(text.ToString())[..size];
-        while ((payload[^1] & 0xC0) == 0x80 || payload[^1] >= 0xC0)
-        {
-            payload[^1] = (byte)'x';
-        }
-
-        return payload;
+        return handler.Length;
     }
 
-    internal static byte[] MaskedTextFrame(byte[] payload)
+    private const int SegmentBytes = 4096;
+
+    private sealed class WireSegment : ReadOnlySequenceSegment<byte>
+    {
+        public WireSegment(byte[] bytes, long runningIndex, WireSegment? previous)
+        {
+            Bytes = bytes;
+            Memory = bytes;
+            RunningIndex = runningIndex;
+            if (previous is not null)
+            {
+                previous.Next = this;
+            }
+        }
+
+        public byte[] Bytes { get; }
+    }
+
+    private static byte[] MaskedTextFrame(byte[] payload)
     {
         int header = payload.Length <= 125 ? 2 : payload.Length <= ushort.MaxValue ? 4 : 10;
         byte[] frame = new byte[header + 4 + payload.Length];
@@ -112,7 +162,7 @@ public class FrameReadBenchmarks
         return frame;
     }
 
-    internal struct LengthHandler : IFrameHandler
+    private struct LengthHandler : IFrameHandler
     {
         public int Length;
 

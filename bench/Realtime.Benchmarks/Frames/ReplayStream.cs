@@ -1,7 +1,7 @@
 namespace Realtime.Benchmarks.Frames;
 
-/// <summary>Endlessly replays the same bytes (pre-masked client frames) to a reader, at most maxRead per read (a socket's share); writes are discarded.</summary>
-internal sealed class ReplayStream(byte[] bytes, int maxRead = int.MaxValue) : Stream
+/// <summary>Endlessly replays the same bytes (pre-masked client frames) to a reader; writes are discarded.</summary>
+internal sealed class ReplayStream(byte[] bytes) : Stream
 {
     private int _at;
 
@@ -23,7 +23,7 @@ internal sealed class ReplayStream(byte[] bytes, int maxRead = int.MaxValue) : S
 
     public override int Read(Span<byte> buffer)
     {
-        int n = Math.Min(Math.Min(buffer.Length, maxRead), bytes.Length - _at);
+        int n = Math.Min(buffer.Length, bytes.Length - _at);
         bytes.AsSpan(_at, n).CopyTo(buffer);
         _at = (_at + n) % bytes.Length;
         return n;

@@ -27,6 +27,16 @@ public static class EngineMetrics
         "Duration of a completed backend call (whole stream), by stage.",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] });
 
+    private static readonly Histogram<double> BackendQueueWaitSeconds = Meter.CreateHistogram<double>(
+        "realtime.backend.queue_wait",
+        "s",
+        "Time a backend call waited for a concurrency slot (Realtime:Backends:MaxConcurrency) of its stage and address, by stage.",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0, 0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
+
+    /// <summary>A backend call of <paramref name="stage"/> got its slot after <paramref name="waited"/> (zero when one was free).</summary>
+    public static void BackendQueueWait(string stage, TimeSpan waited) =>
+        BackendQueueWaitSeconds.Record(waited.TotalSeconds, new KeyValuePair<string, object?>("stage", stage));
+
     /// <summary>One VAD frame scored (called per frame on the audio path; allocation-free).</summary>
     public static void VadFrame() => Interlocked.Increment(ref _vadFrames);
 

@@ -30,7 +30,6 @@ internal static class ResponseParser
             return settings;
         }
 
-        var voiceHolder = new SessionConfig { Id = session.Id, Voice = session.Voice, VoiceIsCustom = session.VoiceIsCustom };
         foreach (JsonProperty property in response.EnumerateObject())
         {
             string path = "response." + property.Name;
@@ -42,8 +41,8 @@ internal static class ResponseParser
                 ("instructions", _) => settings with { Instructions = String(value, path) },
                 ("output_modalities", Dialect.Ga) => settings with { AudioOutput = SessionConfigParser.ReadGaModalities(value, path) },
                 ("modalities", Dialect.Beta) => settings with { AudioOutput = SessionConfigParser.ReadBetaModalities(value, path) },
-                ("audio", Dialect.Ga) => ReadGaAudio(settings, value, path, voiceHolder),
-                ("voice", Dialect.Beta) => ReadVoice(settings, value, path, voiceHolder),
+                ("audio", Dialect.Ga) => ReadGaAudio(settings, value, path, session),
+                ("voice", Dialect.Beta) => ReadVoice(settings, value, path, session),
                 ("output_audio_format", Dialect.Beta) => settings with { OutputFormat = SessionConfigParser.ReadBetaFormat(value, path) },
                 ("tools", _) => settings with { Tools = SessionConfigParser.ReadTools(value, path) },
                 ("tool_choice", _) => ReadToolChoice(settings, value, path),
@@ -62,7 +61,7 @@ internal static class ResponseParser
 
     private static ResponseSettings Validated(bool _, ResponseSettings settings) => settings;
 
-    private static ResponseSettings ReadGaAudio(ResponseSettings settings, JsonElement audio, string path, SessionConfig voiceHolder)
+    private static ResponseSettings ReadGaAudio(ResponseSettings settings, JsonElement audio, string path, SessionConfig session)
     {
         Object(audio, path);
         foreach (JsonProperty direction in audio.EnumerateObject())
@@ -78,7 +77,7 @@ internal static class ResponseParser
                 string fieldPath = path + ".output." + field.Name;
                 settings = field.Name switch
                 {
-                    "voice" => ReadVoice(settings, field.Value, fieldPath, voiceHolder),
+                    "voice" => ReadVoice(settings, field.Value, fieldPath, session),
                     "format" => settings with { OutputFormat = SessionConfigParser.ReadGaFormat(field.Value, fieldPath) },
                     _ => throw Fail(ClientEventError.Unknown(fieldPath)),
                 };
@@ -88,8 +87,10 @@ internal static class ResponseParser
         return settings;
     }
 
-    private static ResponseSettings ReadVoice(ResponseSettings settings, JsonElement value, string path, SessionConfig voiceHolder)
+    private static ResponseSettings ReadVoice(ResponseSettings settings, JsonElement value, string path, SessionConfig session)
     {
+        // Only a response that names a voice pays for the holder the session parser validates it into.
+        var voiceHolder = new SessionConfig { Id = session.Id, Voice = session.Voice, VoiceIsCustom = session.VoiceIsCustom };
         SessionConfigParser.ReadVoice(voiceHolder, value, path, audioProduced: false, allowObject: true);
         return settings with { Voice = voiceHolder.Voice, VoiceIsCustom = voiceHolder.VoiceIsCustom };
     }

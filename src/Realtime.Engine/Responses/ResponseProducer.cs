@@ -30,13 +30,13 @@ internal static class ResponseProducer
 
         try
         {
-            var chunker = new SpeechChunker();
+            SpeechChunker? chunker = speech is null ? null : new SpeechChunker();
             await foreach (ChatDelta delta in llm.StreamAsync(request, token).ConfigureAwait(false))
             {
                 inbox.TryWrite(new SessionMessage(SessionMessageKind.ChatDelta, Run: run, Delta: delta));
                 if (speech is not null && delta.Kind == ChatDeltaKind.Text && delta.Text is { Length: > 0 } text)
                 {
-                    foreach (string chunk in chunker.Push(text))
+                    foreach (string chunk in chunker!.Push(text))
                     {
                         speech.Writer.TryWrite(chunk);
                     }
@@ -46,7 +46,7 @@ internal static class ResponseProducer
             Observability.EngineMetrics.BackendCompleted("llm", started);
             if (speech is not null)
             {
-                if (chunker.Flush() is string rest)
+                if (chunker!.Flush() is string rest)
                 {
                     speech.Writer.TryWrite(rest);
                 }

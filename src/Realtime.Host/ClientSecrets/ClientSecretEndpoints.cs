@@ -133,7 +133,7 @@ internal static class ClientSecretEndpoints
         MintedSecret secret = context.RequestServices.GetRequiredService<ClientSecretIssuer>().Mint(session, dialect, lifetime);
         if (secret.Value.Length > ClientSecretIssuer.MaxKeyChars)
         {
-            await ErrorAsync(context, 400, "invalid_value", $"The session configuration is too large for a client secret ({secret.Value.Length} characters signed; at most {ClientSecretIssuer.MaxKeyChars}). Shorten the instructions or tools, or send them with session.update after connecting.", param);
+            await JsonResponses.ErrorAsync(context, 400, "invalid_value", $"The session configuration is too large for a client secret ({secret.Value.Length} characters signed; at most {ClientSecretIssuer.MaxKeyChars}). Shorten the instructions or tools, or send them with session.update after connecting.", param);
             return null;
         }
 

@@ -32,10 +32,17 @@ internal sealed class RealtimeConnectionRunner(
     private static readonly Func<ILogger, string, IDisposable?> ConnectionScope =
         LoggerMessage.DefineScope<string>("Connection {ConnectionId}");
 
+    /// <summary>
+    /// The socket transport's read buffer (its input pipe's pause threshold; Kestrel's default is 1 MiB): client frames
+    /// up to this size are read in place from the pipe without a reassembly copy (1 MiB audio appends included).
+    /// </summary>
+    public const long TransportReadBufferBytes = 2 * 1024 * 1024;
+
     private readonly ApiKeySet _keys = new(options.Value.ApiKeys);
     private readonly WebSocketConnectionOptions _connectionOptions = new()
     {
         MaxMessageBytes = options.Value.Limits.MaxMessageBytes,
+        MaxHeldFrameBytes = TransportReadBufferBytes,
         OutgoingFragmentBytes = options.Value.Limits.OutgoingFragmentBytes,
         MaxPendingOutputBytes = options.Value.Limits.MaxPendingOutputBytes,
         KeepAliveInterval = TimeSpan.FromSeconds(options.Value.WebSocket.KeepAliveIntervalSeconds),
@@ -119,7 +126,7 @@ internal sealed class RealtimeConnectionRunner(
             else
             {
                 session = new GuardedSession(sessions.Create(info, metered), metered, registry, admission, options.Value.Limits.MaxEventsPerSecond);
-                logger.LogInformation("Session {SessionId} opened: {Dialect} dialect, model {Model}", sessionId, info.Dialect, info.Model);
+                logger.LogDebug("Session {SessionId} opened: {Dialect} dialect, model {Model}", sessionId, info.Dialect, info.Model);
             }
         }
         else
@@ -145,7 +152,7 @@ internal sealed class RealtimeConnectionRunner(
             }
             else if (sessionId is not null)
             {
-                logger.LogInformation("Session {SessionId} closed: {Status} by the {Side}", sessionId, connection.Outcome.Status, connection.Outcome.InitiatedByPeer ? "client" : "server");
+                logger.LogDebug("Session {SessionId} closed: {Status} by the {Side}", sessionId, connection.Outcome.Status, connection.Outcome.InitiatedByPeer ? "client" : "server");
             }
         }
         catch (Exception ex)

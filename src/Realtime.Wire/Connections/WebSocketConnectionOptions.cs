@@ -1,5 +1,3 @@
-using Realtime.Wire.Frames;
-
 namespace Realtime.Wire.Connections;
 
 /// <summary>Limits and timings of one server WebSocket connection.</summary>
@@ -9,12 +7,11 @@ public sealed class WebSocketConnectionOptions
     public long MaxMessageBytes { get; init; } = 24 * 1024 * 1024;
 
     /// <summary>
-    /// An unfragmented frame up to this size is left in the transport pipe until all of it has arrived and is then
-    /// unmasked and validated in one pass over the pipe's segments, with no copy; larger frames are assembled in a
-    /// pooled buffer as they arrive. Must stay well below the pipe's pause threshold (Kestrel's MaxRequestBufferSize,
-    /// 1 MiB by default), or a held frame would stop the reads that complete it.
+    /// Largest client frame (header + payload) kept in the input pipe until it is whole, then handed over without a
+    /// reassembly copy; larger frames are copied into a message buffer as they arrive. Must not exceed the input
+    /// pipe's pause threshold (Kestrel's socket transport MaxReadBufferSize, 1 MiB by default).
     /// </summary>
-    public int MaxHeldFrameBytes { get; init; } = FrameReader.DefaultMaxHeldFrameBytes;
+    public long MaxHeldFrameBytes { get; init; } = 1024 * 1024;
 
     /// <summary>Server messages longer than this are sent as several frames.</summary>
     public int OutgoingFragmentBytes { get; init; } = 64 * 1024;

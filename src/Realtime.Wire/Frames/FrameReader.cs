@@ -9,9 +9,8 @@ namespace Realtime.Wire.Frames;
 
 /// <summary>
 /// Strict RFC 6455 frame reader over a <see cref="ReadOnlySequence{T}"/> (the transport pipe's buffer).
-/// An unfragmented frame is unmasked in place and handed over without a copy once it is entirely buffered; one
-/// that is still arriving stays in the pipe until it is whole if it is no larger than the held-frame limit.
-/// Fragmented messages and larger frames are assembled in one pooled buffer that is returned as soon
+/// An unfragmented frame that is entirely buffered is unmasked in place and handed over without a copy;
+/// fragmented or partially received messages are assembled in one pooled buffer that is returned as soon
 /// as the message is delivered, so an idle connection holds nothing. Every length is checked against
 /// the message limit when its header is parsed, before a byte of it is buffered.
 /// </summary>
@@ -20,16 +19,12 @@ public sealed class FrameReader : IDisposable
     private const int MaxFrameHeaderLength = 14;
     private const int MaxControlPayload = 125;
 
-    /// <summary>Default for the largest unfragmented frame left in the pipe until whole (a quarter of Kestrel's 1 MiB pause threshold).</summary>
-    public const int DefaultMaxHeldFrameBytes = 256 * 1024;
-
     // Larger single-frame messages start at this size and grow geometrically, so a client that announces a huge frame
     // and trickles it does not make the server rent the maximum up front.
     private const int MaxPresizedMessageBytes = 1024 * 1024;
 
     private readonly long _maxMessageBytes;
     private readonly bool _expectMasked;
-    private readonly int _maxHeldFrameBytes;
 
     // The data message being assembled (fragmented, or received in pieces).
     private bool _inMessage;
@@ -37,6 +32,20 @@ public sealed class FrameReader : IDisposable
     private byte[]? _message;
     private int _messageLength;
     private Utf8StreamValidator _utf8;
+
+    // A whole unfragmented data frame arriving in pieces, held in the pipe instead of copied: nothing of it is consumed
+    // until it is complete; each read unmasks and validates only the bytes that arrived since the last one (while
+    // they are still in cache from the socket copy), then the pipe's own segments are handed over. One pass, no
+    // reassembly copy. Frames larger than _maxHeldFrameBytes (the input pipe's pause threshold) are copied instead.
+    private readonly long _maxHeldFrameBytes;
+    private bool _holding;
+    private FrameOpcode _heldOpcode;
+    private int _heldHeaderLength;
+    private long _heldLength;
+    private long _heldDone;
+    private SequencePosition _heldEnd;
+    private uint _heldMask;
+    private int _heldMaskOffset;
 
     // The data frame whose payload is being copied.
     private bool _inPayload;
@@ -49,10 +58,10 @@ public sealed class FrameReader : IDisposable
     /// <param name="maxMessageBytes">Largest data message (all fragments together); larger closes with 1009.</param>
     /// <param name="expectMasked">True on the server: client frames must be masked (§5.1).</param>
     /// <param name="maxHeldFrameBytes">
-    /// Largest unfragmented frame left unconsumed in the caller's buffer until all of it has arrived (0: copy every
-    /// partial frame); the caller's pipe must be able to buffer that much.
+    /// Largest frame (header + payload) kept unconsumed in the input until it is complete; must not exceed the input
+    /// pipe's pause threshold, or the pipe would stop filling before the frame is whole. Larger frames are copied.
     /// </param>
-    public FrameReader(long maxMessageBytes, bool expectMasked = true, int maxHeldFrameBytes = DefaultMaxHeldFrameBytes)
+    public FrameReader(long maxMessageBytes, bool expectMasked = true, long maxHeldFrameBytes = long.MaxValue)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxMessageBytes);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(maxMessageBytes, Array.MaxLength);
@@ -75,7 +84,7 @@ public sealed class FrameReader : IDisposable
     public string? ViolationReason { get; private set; }
 
     /// <summary>Whether part of a message is buffered (the reader is not idle).</summary>
-    public bool HasPartialMessage => _inMessage;
+    public bool HasPartialMessage => _inMessage || _holding;
 
     /// <summary>
     /// Handles every complete frame in <paramref name="buffer"/>. The caller passes <paramref name="consumed"/>
@@ -101,6 +110,21 @@ public sealed class FrameReader : IDisposable
         Span<byte> controlScratch = stackalloc byte[MaxControlPayload];
         while (true)
         {
+            if (_holding)
+            {
+                if (!ContinueHeldFrame(ref rest, ref handler, out bool complete))
+                {
+                    return Violate(CloseStatus.InvalidPayload, "invalid UTF-8");
+                }
+
+                if (!complete)
+                {
+                    return FrameReadStatus.NeedMoreData;
+                }
+
+                continue;
+            }
+
             if (_inPayload)
             {
                 if (!CopyPayload(ref rest, ref handler, out bool needMore))
@@ -201,13 +225,6 @@ public sealed class FrameReader : IDisposable
                 return Violate(CloseStatus.MessageTooBig, "message too big");
             }
 
-            if (!_inMessage && fin && rest.Length - headerLength < length && length <= _maxHeldFrameBytes)
-            {
-                // A whole message in one frame, still arriving: leave it in the pipe (nothing consumed) and read it in
-                // one pass when it is complete, instead of copying each piece into a reassembly buffer.
-                return FrameReadStatus.NeedMoreData;
-            }
-
             if (!_inMessage && fin && rest.Length - headerLength >= length)
             {
                 // Fast path: the whole message is buffered; unmask in place and hand over the pipe's own bytes.
@@ -229,6 +246,21 @@ public sealed class FrameReader : IDisposable
                 continue;
             }
 
+            if (!_inMessage && fin && headerLength + length <= _maxHeldFrameBytes)
+            {
+                // The frame is arriving in pieces: keep it in the pipe and work on each piece as it lands.
+                _holding = true;
+                _heldOpcode = opcode;
+                _heldHeaderLength = headerLength;
+                _heldLength = length;
+                _heldDone = 0;
+                _heldEnd = rest.GetPosition(headerLength);
+                _heldMask = mask;
+                _heldMaskOffset = 0;
+                _utf8.Reset();
+                continue;
+            }
+
             if (!_inMessage)
             {
                 _inMessage = true;
@@ -237,8 +269,8 @@ public sealed class FrameReader : IDisposable
                 _utf8.Reset();
                 if (fin)
                 {
-                    // One frame is the whole message and its length is known: rent it once (up to 1 MiB, what
-                    // Kestrel lets a connection buffer anyway) instead of regrowing and recopying as it arrives.
+                    // One frame too large to hold is the whole message and its length is known: rent it once (up to
+                    // 1 MiB) instead of regrowing and recopying as it arrives.
                     EnsureCapacity((int)Math.Min(length, MaxPresizedMessageBytes));
                 }
             }
@@ -250,6 +282,48 @@ public sealed class FrameReader : IDisposable
             _payloadFin = fin;
             rest = rest.Slice(headerLength);
         }
+    }
+
+    // The held frame (rest starts at its header, as nothing of it was consumed): unmasks and validates the bytes that
+    // arrived since the last read, from where that read stopped; hands the frame over once the payload is complete.
+    private bool ContinueHeldFrame<THandler>(ref ReadOnlySequence<byte> rest, ref THandler handler, out bool complete)
+        where THandler : IFrameHandler
+    {
+        long arrived = Math.Min(rest.Length - _heldHeaderLength, _heldLength);
+        if (arrived > _heldDone)
+        {
+            ReadOnlySequence<byte> fresh = rest.Slice(_heldEnd, arrived - _heldDone);
+            bool final = arrived == _heldLength;
+            if (_heldOpcode == FrameOpcode.Text)
+            {
+                if (!UnmaskAndValidateUtf8(fresh, _heldMask, ref _heldMaskOffset, ref _utf8, final))
+                {
+                    complete = false;
+                    return false;
+                }
+            }
+            else
+            {
+                foreach (ReadOnlyMemory<byte> segment in fresh)
+                {
+                    _heldMaskOffset = FrameMask.Apply(MemoryMarshal.AsMemory(segment).Span, _heldMask, _heldMaskOffset);
+                }
+            }
+
+            _heldDone = arrived;
+            _heldEnd = fresh.End;
+        }
+
+        complete = _heldDone == _heldLength;
+        if (complete)
+        {
+            _holding = false;
+            ReadOnlySequence<byte> payload = rest.Slice(_heldHeaderLength, _heldLength);
+            rest = rest.Slice(payload.End);
+            handler.OnMessage(_heldOpcode, payload);
+        }
+
+        return true;
     }
 
     // Copies what is buffered of the current data frame into the message buffer.
@@ -339,25 +413,38 @@ public sealed class FrameReader : IDisposable
         ReleaseMessage();
         _inMessage = false;
         _inPayload = false;
+        _holding = false;
         return FrameReadStatus.Violation;
     }
 
     // Unmasks and validates block by block, so each block is validated while it is still in L1 cache.
     private static bool UnmaskAndValidateUtf8(in ReadOnlySequence<byte> payload, uint mask)
     {
-        const int Block = 8192;
         var validator = default(Utf8StreamValidator);
-        long left = payload.Length;
         int offset = 0;
-        foreach (ReadOnlyMemory<byte> segment in payload)
+        return UnmaskAndValidateUtf8(payload, mask, ref offset, ref validator, isFinal: true);
+    }
+
+    // One pass: each cache-sized block is unmasked and validated before the next is touched. isFinal: the payload
+    // ends with this piece (a code point cut at its end is then invalid).
+    private static bool UnmaskAndValidateUtf8(in ReadOnlySequence<byte> piece, uint mask, ref int maskOffset, ref Utf8StreamValidator validator, bool isFinal)
+    {
+        const int Block = 8192;
+        long left = piece.Length;
+        if (left == 0)
+        {
+            return validator.Append([], isFinal);
+        }
+
+        foreach (ReadOnlyMemory<byte> segment in piece)
         {
             Span<byte> span = MemoryMarshal.AsMemory(segment).Span;
             while (!span.IsEmpty)
             {
                 Span<byte> block = span[..Math.Min(Block, span.Length)];
-                offset = FrameMask.Apply(block, mask, offset);
+                maskOffset = FrameMask.Apply(block, mask, maskOffset);
                 left -= block.Length;
-                if (!validator.Append(block, isFinal: left == 0))
+                if (!validator.Append(block, isFinal: isFinal && left == 0))
                 {
                     return false;
                 }

@@ -29,6 +29,8 @@ public sealed class SessionLogScopeTests
                 "--Realtime:Models:broken:Llm:Backend=http://127.0.0.1:1/v1",
                 "--Logging:LogLevel:Default=Information",
                 "--Logging:LogLevel:Microsoft=Warning",
+                // Session open/close lines are Debug (not worth a line per session at the default level).
+                "--Logging:LogLevel:Realtime.Host.Connections=Debug",
             ],
             builder => builder.Logging.AddProvider(capture));
         await app.StartAsync(TestContext.Current.CancellationToken);

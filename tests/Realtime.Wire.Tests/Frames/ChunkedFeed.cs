@@ -10,9 +10,9 @@ namespace Realtime.Wire.Tests.Frames;
 /// </summary>
 internal static class ChunkedFeed
 {
-    public static (List<string> Events, string End) Run(byte[] wire, IEnumerable<int> chunkSizes, long maxMessage = 1 << 20, bool expectMasked = true, int heldLimit = FrameReader.DefaultMaxHeldFrameBytes)
+    public static (List<string> Events, string End) Run(byte[] wire, IEnumerable<int> chunkSizes, long maxMessage = 1 << 20, bool expectMasked = true, long maxHeldFrameBytes = long.MaxValue)
     {
-        using var reader = new FrameReader(maxMessage, expectMasked, heldLimit);
+        using var reader = new FrameReader(maxMessage, expectMasked, maxHeldFrameBytes);
         var handler = new RecordingHandler();
         Segment? first = null, last = null;
         int firstIndex = 0;

@@ -14,7 +14,7 @@ namespace Realtime.Engine.Backends.Grpc;
 
 /// <summary>
 /// One LocalAI-compatible backend address: a single long-lived channel shared by every session and stage,
-/// the auth metadata, a concurrency gate (the backends are single-worker), readiness (Health + LoadModel at
+/// the auth metadata, concurrency gates per stage (<see cref="StageGates"/>; the backends are single-worker), readiness (Health + LoadModel at
 /// first use) and the cached capability map.
 /// </summary>
 internal sealed class GrpcBackendClient : IDisposable
@@ -22,7 +22,7 @@ internal sealed class GrpcBackendClient : IDisposable
     private const int MaxMessageBytes = 50 * 1024 * 1024;
 
     private readonly GrpcChannel _channel;
-    private readonly SemaphoreSlim _gate;
+    private readonly StageGates _gates;
     private readonly BackendRegistryOptions _options;
     private readonly ILogger _logger;
     private readonly Metadata? _auth;
@@ -40,7 +40,7 @@ internal sealed class GrpcBackendClient : IDisposable
         Uri = uri;
         _options = options;
         _logger = logger;
-        _gate = new SemaphoreSlim(options.MaxConcurrency, options.MaxConcurrency);
+        _gates = new StageGates(uri, options.MaxConcurrency, logger);
         if (!string.IsNullOrEmpty(options.AuthToken))
         {
             _auth = new Metadata { { "authorization", "Bearer " + options.AuthToken } };
@@ -124,18 +124,13 @@ internal sealed class GrpcBackendClient : IDisposable
         new(headers: _auth, deadline: DateTime.UtcNow + (timeout ?? _options.CallTimeout), cancellationToken: cancellationToken);
 
     /// <summary>
-    /// Waits for a free backend slot; dispose the result to release it. The wait is bounded by the call deadline:
-    /// a backend busy with a call that never ends fails the next ones in time instead of queueing them for ever.
+    /// Waits for a free slot of <paramref name="stage"/> at this address; dispose the result to release it. The wait
+    /// is bounded by the call deadline: a backend busy with a call that never ends fails the next ones in time
+    /// instead of queueing them for ever.
     /// </summary>
-    public async ValueTask<GateLease> EnterAsync(CancellationToken cancellationToken)
-    {
-        if (!await _gate.WaitAsync(_options.CallTimeout, cancellationToken).ConfigureAwait(false))
-        {
-            throw Deadline($"Backend {Uri} had no free call slot within {_options.CallTimeout.TotalSeconds:0.###} s (Realtime:Backends:MaxConcurrency {_options.MaxConcurrency}).");
-        }
-
-        return new GateLease(_gate);
-    }
+    public async ValueTask<StageGates.Lease> EnterAsync(string stage, CancellationToken cancellationToken) =>
+        await _gates.EnterAsync(stage, _options.CallTimeout, cancellationToken).ConfigureAwait(false)
+        ?? throw Deadline($"Backend {Uri} had no free {stage} call slot within {_options.CallTimeout.TotalSeconds:0.###} s (Realtime:Backends:MaxConcurrency {_options.MaxConcurrency}).");
 
     /// <summary>
     /// Health until "OK", then LoadModel(model) once per model. A failure is not cached: the next use retries.
@@ -194,7 +189,7 @@ internal sealed class GrpcBackendClient : IDisposable
         }
 
         Result result;
-        using (await EnterAsync(CancellationToken.None).ConfigureAwait(false))
+        using (await EnterAsync(StageGates.Setup, CancellationToken.None).ConfigureAwait(false))
         {
             try
             {
@@ -261,7 +256,7 @@ internal sealed class GrpcBackendClient : IDisposable
             try
             {
                 Reply reply;
-                using (await EnterAsync(CancellationToken.None).ConfigureAwait(false))
+                using (await EnterAsync(StageGates.Setup, CancellationToken.None).ConfigureAwait(false))
                 {
                     reply = await Api.HealthAsync(new HealthMessage(), CallOptions(CancellationToken.None, _options.ConnectTimeout + TimeSpan.FromSeconds(5))).ConfigureAwait(false);
                 }
@@ -335,12 +330,6 @@ internal sealed class GrpcBackendClient : IDisposable
         _channel.Dispose();
         _services?.Dispose();
         _services = null;
-        _gate.Dispose();
-    }
-
-    /// <summary>Releases one slot of the backend's concurrency gate.</summary>
-    public readonly struct GateLease(SemaphoreSlim gate) : IDisposable
-    {
-        public void Dispose() => gate.Release();
+        _gates.Dispose();
     }
 }

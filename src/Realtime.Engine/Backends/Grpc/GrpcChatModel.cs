@@ -29,7 +29,7 @@ internal sealed class GrpcChatModel : IChatModel
     {
         await _client.EnsureReadyAsync(_model, cancellationToken).ConfigureAwait(false);
         var options = BuildPredictOptions(request);
-        using var lease = await _client.EnterAsync(cancellationToken).ConfigureAwait(false);
+        using var lease = await _client.EnterAsync("llm", cancellationToken).ConfigureAwait(false);
         using var call = _client.Api.PredictStream(options, _client.CallOptions(cancellationToken));
 
         var reader = new PredictReplyReader();

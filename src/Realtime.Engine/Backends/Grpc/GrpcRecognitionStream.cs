@@ -25,7 +25,7 @@ internal sealed class GrpcRecognitionStream(GrpcBackendClient client, string? mo
         try
         {
             var request = new TranscriptRequest { Dst = path, Language = options.Language ?? string.Empty, Prompt = options.Prompt ?? string.Empty };
-            using var lease = await client.EnterAsync(cancellationToken).ConfigureAwait(false);
+            using var lease = await client.EnterAsync("transcription", cancellationToken).ConfigureAwait(false);
             if (client.SupportsTranscriptionStream != false)
             {
                 request.Stream = true;

@@ -79,7 +79,7 @@ internal sealed class GrpcSpeechDetectorStream : ISpeechDetectorStream
         {
             await _client.EnsureReadyAsync(_model, _cancel.Token).ConfigureAwait(false);
             VADResponse response;
-            using (await _client.EnterAsync(_cancel.Token).ConfigureAwait(false))
+            using (await _client.EnterAsync("vad", _cancel.Token).ConfigureAwait(false))
             {
                 // An answer older than its window is no use: a VAD call gets the window as its deadline at most.
                 var deadline = _client.Options.VadWindow < _client.Options.CallTimeout ? _client.Options.VadWindow : _client.Options.CallTimeout;

@@ -31,7 +31,7 @@ internal sealed class GrpcSpeechSynthesizer : ISpeechSynthesizer
     public async IAsyncEnumerable<AudioChunk> SynthesizeAsync(SynthesisRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await _client.EnsureReadyAsync(_model, cancellationToken).ConfigureAwait(false);
-        using var lease = await _client.EnterAsync(cancellationToken).ConfigureAwait(false);
+        using var lease = await _client.EnterAsync("tts", cancellationToken).ConfigureAwait(false);
         var tts = BuildRequest(request);
 
         if (_client.SupportsTtsStream != false)

@@ -7,6 +7,8 @@ namespace Realtime.Engine.Backends.Local;
 /// "builtin:echo": a transparent diagnostic responder, not a language model. It answers "You said: …" with
 /// the last user message, word by word; calls a tool when the user names one; and reports a tool's output.
 /// Token counts are words (an approximation: there is no tokenizer).
+/// It answers synchronously (no yield per word): an instant model costs the session no thread hop per delta, and
+/// every delta lands in the session inbox before the loop drains them in one batch and one socket write.
 /// </summary>
 public sealed class EchoChatModel : IChatModel
 {
@@ -32,14 +34,13 @@ public sealed class EchoChatModel : IChatModel
                 var fragments = Fragments(arguments);
                 for (var i = 0; i < fragments.Length; i++)
                 {
-                    await Task.Yield();
                     cancellationToken.ThrowIfCancellationRequested();
                     yield return i == 0
                         ? new ChatDelta(ChatDeltaKind.ToolCall, ToolIndex: 0, ToolCallId: id, ToolName: tool.Name, ArgumentsDelta: fragments[i])
                         : new ChatDelta(ChatDeltaKind.ToolCall, ToolIndex: 0, ArgumentsDelta: fragments[i]);
                 }
 
-                yield return new ChatDelta(ChatDeltaKind.Usage, InputTokens: inputTokens, OutputTokens: EchoWords.OfText(arguments).Count + 1);
+                yield return new ChatDelta(ChatDeltaKind.Usage, InputTokens: inputTokens, OutputTokens: EchoWords.Count(arguments) + 1);
                 yield return new ChatDelta(ChatDeltaKind.Finish, FinishReason: "tool_calls");
                 yield break;
             }
@@ -73,7 +74,6 @@ public sealed class EchoChatModel : IChatModel
                 end++;
             }
 
-            await Task.Yield();
             cancellationToken.ThrowIfCancellationRequested();
             yield return new ChatDelta(ChatDeltaKind.Text, Text: answer[start..end]);
             produced++;
@@ -111,10 +111,10 @@ public sealed class EchoChatModel : IChatModel
 
     private static int CountInputTokens(ChatRequest request)
     {
-        var count = request.Instructions is null ? 0 : EchoWords.OfText(request.Instructions).Count;
+        var count = request.Instructions is null ? 0 : EchoWords.Count(request.Instructions);
         foreach (var message in request.Messages)
         {
-            count += EchoWords.OfText(message.Content).Count;
+            count += EchoWords.Count(message.Content);
         }
 
         return count;

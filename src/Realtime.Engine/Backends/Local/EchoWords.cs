@@ -3,6 +3,33 @@ namespace Realtime.Engine.Backends.Local;
 /// <summary>Word splitting shared by the echo model's tool matching and argument filling.</summary>
 internal static class EchoWords
 {
+    /// <summary>How many words <see cref="OfText"/> finds, without making them (token counts of every request).</summary>
+    public static int Count(string text)
+    {
+        var count = 0;
+        var start = -1;
+        var letters = false;
+        for (var i = 0; i <= text.Length; i++)
+        {
+            var inWord = i < text.Length && (char.IsLetterOrDigit(text[i]) || text[i] == '\'');
+            if (inWord && start < 0)
+            {
+                start = i;
+            }
+            else if (!inWord && start >= 0)
+            {
+                // A run of apostrophes alone trims to nothing and is not a word.
+                count += letters ? 1 : 0;
+                start = -1;
+                letters = false;
+            }
+
+            letters |= inWord && text[i] != '\'';
+        }
+
+        return count;
+    }
+
     /// <summary>Lowercase words of free text: runs of letters, digits and apostrophes.</summary>
     public static List<string> OfText(string text)
     {

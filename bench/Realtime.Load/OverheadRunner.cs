@@ -1,0 +1,255 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Realtime.Load;
+
+/// <summary>
+/// The gateway-overhead workloads of issue #13, run against one freshly started server each: text responses from an
+/// instant LLM (32 connections and 1), handshake + session.created + close, idle sessions, and paced appends without
+/// VAD. Every figure is server CPU from /proc over a window of a few seconds, so targets in the same run compare.
+/// </summary>
+public sealed class OverheadRunner(LoadOptions options, ServerLauncher launcher)
+{
+    private const int Connections = 32;
+    private const int Openers = 4;
+    private const int ConnectParallelism = 64;
+
+    /// <summary>Out of band with its own input: the conversation stays empty, so every response costs the same.</summary>
+    private static readonly byte[] ResponseCreate = Encoding.UTF8.GetBytes(
+        """{"type":"response.create","response":{"conversation":"none","output_modalities":["text"],"input":[{"type":"message","role":"user","content":[{"type":"input_text","text":"hello"}]}]}}""");
+
+    private static readonly byte[] NoTurnDetection = Encoding.UTF8.GetBytes(
+        """{"type":"session.update","session":{"type":"realtime","audio":{"input":{"turn_detection":null}}}}""");
+
+    private TimeSpan Window => TimeSpan.FromSeconds(options.OverheadSeconds);
+
+    public async Task<OverheadResult> RunAsync(string target)
+    {
+        var result = new OverheadResult(target);
+        await using (ServerProcess server = await launcher.StartAsync(target) ?? throw new InvalidOperationException("overhead runs need a server the tool starts"))
+        {
+            var uri = new Uri(server.WebSocketUri);
+            // Warm-up: JIT tiering and first-use set-up are not measured.
+            await TextResponsesAsync(server, uri, Connections, TimeSpan.FromSeconds(2), result.Errors);
+            await HandshakesAsync(server, uri, TimeSpan.FromSeconds(1), result.Errors);
+            await AppendsAsync(server, uri, 20, TimeSpan.FromSeconds(1), result.Errors);
+
+            (result.ResponsesPerSecond, result.CpuUsPerResponse, _) = await TextResponsesAsync(server, uri, Connections, Window, result.Errors);
+            (_, result.CpuUsPerResponseSingle, result.SingleLatencyMs) = await TextResponsesAsync(server, uri, 1, Window, result.Errors);
+            (result.SessionsPerSecond, result.CpuUsPerSession) = await HandshakesAsync(server, uri, Window, result.Errors);
+            result.CpuUsPerAppend20 = await AppendsAsync(server, uri, 20, Window, result.Errors);
+            result.CpuUsPerAppend100 = await AppendsAsync(server, uri, 100, Window, result.Errors);
+        }
+
+        foreach (int count in options.Idle)
+        {
+            // A fresh server per count: what the idle sessions hold, not what earlier workloads left behind.
+            await using ServerProcess server = (await launcher.StartAsync(target))!;
+            var uri = new Uri(server.WebSocketUri);
+            await TextResponsesAsync(server, uri, 2, TimeSpan.FromSeconds(1), result.Errors);
+            await HandshakesAsync(server, uri, TimeSpan.FromSeconds(1), result.Errors);
+            result.Idle[count] = await IdleAsync(server, uri, count, result.Errors);
+        }
+
+        return result;
+    }
+
+    /// <summary>Each connection sends response.create, waits for response.done, and again, for the window.</summary>
+    private async Task<(double PerSecond, double CpuUs, double[] LatencyMs)> TextResponsesAsync(ServerProcess server, Uri uri, int connections, TimeSpan window, ErrorCounts errors)
+    {
+        var clients = new ResponseClient[connections];
+        for (int i = 0; i < connections; i++)
+        {
+            clients[i] = new ResponseClient(errors);
+            if (!await clients[i].Socket.ConnectAsync(uri, options.ApiKey, CancellationToken.None))
+            {
+                throw new InvalidOperationException($"could not open a session on {uri}: {errors}");
+            }
+        }
+
+        ProcessSample before = server.Sample();
+        long stop = Stopwatch.GetTimestamp() + (long)(window.TotalSeconds * Stopwatch.Frequency);
+        var latencies = new List<double>[connections];
+        await Task.WhenAll(clients.Select(async (client, i) =>
+        {
+            latencies[i] = [];
+            while (Stopwatch.GetTimestamp() < stop)
+            {
+                long sent = Stopwatch.GetTimestamp();
+                if (!await client.Socket.SendAsync(ResponseCreate, CancellationToken.None) || !await client.Done.WaitAsync(TimeSpan.FromSeconds(10)))
+                {
+                    errors.Add("response_timeout");
+                    return;
+                }
+
+                latencies[i].Add((client.DoneAt - sent) * 1000.0 / Stopwatch.Frequency);
+            }
+        }));
+        ProcessSample after = server.Sample();
+        await Parallel.ForEachAsync(clients, async (c, _) => await c.Socket.DisposeAsync());
+        double[] all = latencies.SelectMany(l => l).Order().ToArray();
+        double seconds = (double)(after.Timestamp - before.Timestamp) / Stopwatch.Frequency;
+        return (all.Length / seconds, (after.CpuSeconds - before.CpuSeconds) * 1e6 / Math.Max(1, all.Length), all);
+    }
+
+    /// <summary>Four openers each connect, wait for session.created, close and wait for the server's close, for the window.</summary>
+    private async Task<(double PerSecond, double CpuUs)> HandshakesAsync(ServerProcess server, Uri uri, TimeSpan window, ErrorCounts errors)
+    {
+        ProcessSample before = server.Sample();
+        long stop = Stopwatch.GetTimestamp() + (long)(window.TotalSeconds * Stopwatch.Frequency);
+        int sessions = 0;
+        await Task.WhenAll(Enumerable.Range(0, Openers).Select(async _ =>
+        {
+            while (Stopwatch.GetTimestamp() < stop)
+            {
+                var socket = new SessionSocket(errors, static (_, _) => { }, 2048);
+                if (await socket.ConnectAsync(uri, options.ApiKey, CancellationToken.None))
+                {
+                    Interlocked.Increment(ref sessions);
+                }
+
+                await socket.DisposeAsync();
+            }
+        }));
+        // Let the server finish the last closes before the sample.
+        await Task.Delay(200);
+        ProcessSample after = server.Sample();
+        double seconds = (double)(after.Timestamp - before.Timestamp) / Stopwatch.Frequency;
+        return (sessions / seconds, (after.CpuSeconds - before.CpuSeconds) * 1e6 / Math.Max(1, sessions));
+    }
+
+    /// <summary>32 connections with turn detection off each append pcm16 at 24 kHz paced at real time: CPU µs per append.</summary>
+    private async Task<double> AppendsAsync(ServerProcess server, Uri uri, int chunkMs, TimeSpan window, ErrorCounts errors)
+    {
+        byte[] append = AppendMessage(chunkMs);
+        var clients = new ResponseClient[Connections];
+        for (int i = 0; i < Connections; i++)
+        {
+            clients[i] = new ResponseClient(errors);
+            if (!await clients[i].Socket.ConnectAsync(uri, options.ApiKey, CancellationToken.None))
+            {
+                throw new InvalidOperationException($"could not open a session on {uri}: {errors}");
+            }
+
+            await clients[i].Socket.SendAsync(NoTurnDetection, CancellationToken.None);
+            if (!await clients[i].Updated.WaitAsync(TimeSpan.FromSeconds(10)))
+            {
+                errors.Add("no_session_updated");
+            }
+        }
+
+        int appends = 0;
+        ProcessSample before = server.Sample();
+        long start = Stopwatch.GetTimestamp();
+        long stop = start + (long)(window.TotalSeconds * Stopwatch.Frequency);
+        long interval = Stopwatch.Frequency * chunkMs / 1000;
+        await Task.WhenAll(clients.Select(async (client, i) =>
+        {
+            // Staggered over one interval, as independent clients would be.
+            for (long next = start + (interval * i / Connections); next < stop; next += interval)
+            {
+                long wait = next - Stopwatch.GetTimestamp();
+                if (wait > 0)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds((double)wait / Stopwatch.Frequency));
+                }
+
+                if (await client.Socket.SendAsync(append, CancellationToken.None))
+                {
+                    Interlocked.Increment(ref appends);
+                }
+
+                if (i == 0 && (next - start) / interval % 250 == 249)
+                {
+                    // Keeps the buffers of long windows bounded the same way on every server.
+                    foreach (ResponseClient c in clients)
+                    {
+                        await c.Socket.SendAsync("""{"type":"input_audio_buffer.clear"}"""u8.ToArray(), CancellationToken.None);
+                    }
+                }
+            }
+        }));
+        ProcessSample after = server.Sample();
+        await Parallel.ForEachAsync(clients, async (c, _) => await c.Socket.DisposeAsync());
+        return (after.CpuSeconds - before.CpuSeconds) * 1e6 / Math.Max(1, appends);
+    }
+
+    private async Task<IdleFigures> IdleAsync(ServerProcess server, Uri uri, int count, ErrorCounts errors)
+    {
+        long heapBefore = await server.ManagedHeapAsync();
+        ProcessSample before = server.Sample();
+        var sockets = new SessionSocket[count];
+        var opened = new bool[count];
+        await Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = ConnectParallelism }, async (i, ct) =>
+        {
+            sockets[i] = new SessionSocket(errors, static (_, _) => { }, 2048);
+            opened[i] = await sockets[i].ConnectAsync(uri, options.ApiKey, ct);
+        });
+        await Task.Delay(1000);
+        long heapAfter = await server.ManagedHeapAsync();
+        ProcessSample after = server.Sample();
+        int held = sockets.Count(s => s.IsOpen);
+        await Parallel.ForEachAsync(sockets, new ParallelOptions { MaxDegreeOfParallelism = ConnectParallelism }, async (s, _) => await s.DisposeAsync());
+        return new IdleFigures(held, (double)(after.RssBytes - before.RssBytes) / Math.Max(1, held), heapBefore < 0 || heapAfter < 0 ? double.NaN : (double)(heapAfter - heapBefore) / Math.Max(1, held));
+    }
+
+    private static byte[] AppendMessage(int chunkMs)
+    {
+        // A quiet sawtooth: any pcm16 will do without VAD; what counts is the size (48 bytes per ms at 24 kHz).
+        var pcm = new byte[chunkMs * 48];
+        for (int i = 0; i < pcm.Length; i += 2)
+        {
+            BitConverter.TryWriteBytes(pcm.AsSpan(i), (short)((i % 200) - 100));
+        }
+
+        return Encoding.UTF8.GetBytes($$"""{"type":"input_audio_buffer.append","audio":"{{Convert.ToBase64String(pcm)}}"}""");
+    }
+
+    /// <summary>A session whose receive loop signals response.done and session.updated.</summary>
+    private sealed class ResponseClient
+    {
+        public ResponseClient(ErrorCounts errors)
+        {
+            Socket = new SessionSocket(errors, OnEvent, 8192);
+        }
+
+        public SessionSocket Socket { get; }
+
+        public SemaphoreSlim Done { get; } = new(0);
+
+        public SemaphoreSlim Updated { get; } = new(0);
+
+        public long DoneAt { get; private set; }
+
+        private void OnEvent(ServerEvent e, long arrived)
+        {
+            if (e.Type == "response.done")
+            {
+                DoneAt = arrived;
+                Done.Release();
+            }
+            else if (e.Type == "session.updated")
+            {
+                Updated.Release();
+            }
+        }
+    }
+}
+
+public sealed record IdleFigures(int Held, double RssBytesPerSession, double HeapBytesPerSession);
+
+/// <summary>Every overhead figure of one target.</summary>
+public sealed class OverheadResult(string target)
+{
+    public string Target { get; } = target;
+    public ErrorCounts Errors { get; } = new();
+    public double ResponsesPerSecond { get; set; }
+    public double CpuUsPerResponse { get; set; }
+    public double CpuUsPerResponseSingle { get; set; }
+    public double[] SingleLatencyMs { get; set; } = [];
+    public double SessionsPerSecond { get; set; }
+    public double CpuUsPerSession { get; set; }
+    public double CpuUsPerAppend20 { get; set; }
+    public double CpuUsPerAppend100 { get; set; }
+    public Dictionary<int, IdleFigures> Idle { get; } = [];
+}
