@@ -184,6 +184,26 @@ internal sealed class SessionHarness : IAsyncDisposable
         return events.Skip(start).TakeWhile(e => e.GetProperty("type").GetString() != "input_audio_buffer.cleared").ToList();
     }
 
+    /// <summary>
+    /// Returns once the session has handled everything sent so far: events are handled in order, so the error that
+    /// answers an unknown event sent now comes after every earlier event's output.
+    /// </summary>
+    public async Task SettleAsync()
+    {
+        string id = "settle_" + Guid.NewGuid().ToString("N");
+        Send($"{{\"type\":\"harness.settle\",\"event_id\":\"{id}\"}}");
+        while (true)
+        {
+            List<JsonElement> errors = [.. Output.Events.Where(e => e.GetProperty("type").GetString() == "error")];
+            if (errors.Any(e => e.GetProperty("error").TryGetProperty("event_id", out JsonElement echoed) && echoed.GetString() == id))
+            {
+                return;
+            }
+
+            await WaitFor("error", errors.Count + 1);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         Session.OnClosed(new CloseReason(1000, null, true));
