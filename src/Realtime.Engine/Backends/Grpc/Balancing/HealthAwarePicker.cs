@@ -44,7 +44,18 @@ internal sealed class HealthAwarePicker : SubchannelPicker
             }
         }
 
-        // No ready replica is known healthy (all failed Health, or none checked yet): the call still goes somewhere, and fails with the backend's own error
+        // None known healthy yet (the probes are still on their first checks): one not yet checked before one that
+        // already failed, so a replica still starting up gets no call while another may be fine.
+        for (int i = 0; i < count; i++)
+        {
+            int at = (start + i) % count;
+            if (!_probes[at].IsUnhealthy)
+            {
+                return Chosen(context, at);
+            }
+        }
+
+        // All failed Health: the call still goes somewhere, and fails with the backend's own error
         // (or succeeds: a Health answer can be wrong) rather than one made up here.
         return Chosen(context, start);
     }

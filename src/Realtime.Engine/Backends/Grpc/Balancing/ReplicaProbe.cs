@@ -56,6 +56,9 @@ internal sealed class ReplicaProbe : IDisposable
     /// <summary>True once a check passed, false from a failed check or call until a check passes again.</summary>
     public bool IsHealthy => Volatile.Read(ref _state) == Healthy;
 
+    /// <summary>True from a failed check or call until a check passes (a replica not yet checked is neither).</summary>
+    public bool IsUnhealthy => Volatile.Read(ref _state) == Unhealthy;
+
     public void Start()
     {
         if (Interlocked.Exchange(ref _started, 1) == 0)
