@@ -235,6 +235,9 @@ async function voiceOverWss(context) {
     // Playback stays stopped: the cut reply's played length does not move (its late deltas are dropped).
     await page.waitForFunction((n) => document.querySelectorAll('#transcript > div[data-role="user"]').length > n,
       (await conversation(page)).filter((i) => i.role === 'user').length, { timeout: WAIT });
+    // Mute only once that utterance has ended: muted mid-word, no more audio reaches the server's VAD, so the turn
+    // would never end and the page would stay in user-speaking (a real user unmutes; the test leaves instead).
+    await page.waitForFunction(() => document.body.dataset.state !== 'user-speaking', null, { timeout: WAIT });
     await page.click('#mic');
     const after = await conversation(page);
     assert.equal(after.find((i) => i.id === cut.id).playedMs, truncate.audio_end_ms, 'nothing of the cut reply played after it');
