@@ -296,6 +296,16 @@ public sealed class WebSocketEndToEndTests
             await client.ConnectAsync(server.WebSocketUri(), Cancel);
             await client.SendAsync("secure"u8.ToArray(), WebSocketMessageType.Text, true, Cancel);
             Assert.Equal("secure", await ReceiveTextAsync(client));
+
+            // Frames the reader holds in the pipe until whole, larger than Kestrel's default 1 MiB TLS pipe buffer:
+            // they must not stall behind it (the TLS pipe must hold as much as the reader waits for).
+            foreach (int size in new[] { 1_500_000, (2 * 1024 * 1024) - 64 })
+            {
+                string text = new('t', size);
+                await client.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, Cancel);
+                Assert.Equal(text, await ReceiveTextAsync(client));
+            }
+
             await client.CloseAsync(WebSocketCloseStatus.NormalClosure, "OK", Cancel);
         }
 
