@@ -114,6 +114,9 @@ public sealed class MultiReplicaTests
         {
             await s.SendAsync(TextTurn);
             await s.SendAsync(TextResponse);
+            // Started on the server before the signal: a response.create still in flight when the drain closes the
+            // session is not a response in progress, and would get no response.done.
+            await s.WaitFor("response.created");
         }));
         leaving.Terminate();
 
