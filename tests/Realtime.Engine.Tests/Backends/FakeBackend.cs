@@ -78,10 +78,15 @@ public sealed partial class FakeBackend(FakeBackendOptions options) : Backend.Ba
         }
         catch (OperationCanceledException)
         {
-            Interlocked.Exchange(ref _cancelledAt, Stopwatch.GetTimestamp());
-            _cancelled = true;
+            MarkCancelled();
             throw;
         }
+    }
+
+    private void MarkCancelled()
+    {
+        Interlocked.CompareExchange(ref _cancelledAt, Stopwatch.GetTimestamp(), 0);
+        _cancelled = true;
     }
 
     public override Task<Reply> Health(HealthMessage request, ServerCallContext context)
@@ -464,6 +469,8 @@ public sealed partial class FakeBackend(FakeBackendOptions options) : Backend.Ba
             chunk = 999;
         }
 
+        // A cancel can land while a chunk is being written as well as while the fake sleeps: both count as seen.
+        using var seen = slow > 0 ? context.CancellationToken.Register(MarkCancelled) : default;
         for (var offset = 0; offset < pcm.Length; offset += chunk)
         {
             if (slow > 0)
