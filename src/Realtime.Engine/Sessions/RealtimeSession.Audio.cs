@@ -449,7 +449,7 @@ public sealed partial class RealtimeSession
                 await foreach (TranscriptUpdate update in stream.ReadAsync(CancellationToken.None).ConfigureAwait(false))
                 {
                     final |= update.IsFinal;
-                    _inbox.Writer.TryWrite(new SessionMessage(SessionMessageKind.Transcript, ItemId: itemId, Text: update.Text, Final: update.IsFinal));
+                    _inbox.TryWrite(new SessionMessage(SessionMessageKind.Transcript, ItemId: itemId, Text: update.Text, Final: update.IsFinal));
                 }
             }
 
@@ -457,18 +457,18 @@ public sealed partial class RealtimeSession
             if (!final)
             {
                 // A response may be waiting for this text: never leave it waiting.
-                _inbox.Writer.TryWrite(new SessionMessage(SessionMessageKind.TranscriptFailed, ItemId: itemId, Error: null));
+                _inbox.TryWrite(new SessionMessage(SessionMessageKind.TranscriptFailed, ItemId: itemId, Error: null));
             }
         }
         catch (OperationCanceledException)
         {
             // Abandoned speech: nothing to report.
-            _inbox.Writer.TryWrite(new SessionMessage(SessionMessageKind.TranscriptFailed, ItemId: itemId, Error: null));
+            _inbox.TryWrite(new SessionMessage(SessionMessageKind.TranscriptFailed, ItemId: itemId, Error: null));
         }
         catch (Exception e)
         {
             Observability.EngineMetrics.BackendFailed("transcription");
-            _inbox.Writer.TryWrite(new SessionMessage(SessionMessageKind.TranscriptFailed, ItemId: itemId, Error: e));
+            _inbox.TryWrite(new SessionMessage(SessionMessageKind.TranscriptFailed, ItemId: itemId, Error: e));
         }
     }
 

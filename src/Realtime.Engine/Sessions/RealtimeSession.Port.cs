@@ -26,7 +26,7 @@ public sealed partial class RealtimeSession
     {
         byte[] buffer = BufferPool<byte>.Rent(Math.Max(1, audio.Length));
         audio.CopyTo(buffer);
-        if (_inbox.Writer.TryWrite(new SessionMessage(SessionMessageKind.PortAudio, buffer, audio.Length)))
+        if (_inbox.TryWriteAndDrain(new SessionMessage(SessionMessageKind.PortAudio, buffer, audio.Length)))
         {
             return true;
         }
@@ -62,7 +62,7 @@ public sealed partial class RealtimeSession
         }
     });
 
-    private void Post(Action command) => _inbox.Writer.TryWrite(new SessionMessage(SessionMessageKind.PortCommand, Command: command));
+    private void Post(Action command) => _inbox.TryWrite(new SessionMessage(SessionMessageKind.PortCommand, Command: command));
 
     private void RunCommand(Action command)
     {

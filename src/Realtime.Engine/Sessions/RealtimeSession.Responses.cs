@@ -97,7 +97,7 @@ public sealed partial class RealtimeSession
         }
 
         var request = new ChatRequest(_config.Model, settings.Instructions, messages, tools, settings.ToolChoice, settings.Temperature is double t ? (float)t : null, settings.MaxOutputTokens);
-        _ = ResponseProducer.RunAsync(run, request, _engines.Llm, settings.AudioOutput ? _engines.Tts : null, _inbox.Writer);
+        _ = ResponseProducer.RunAsync(run, request, _engines.Llm, settings.AudioOutput ? _engines.Tts : null, _inbox);
     }
 
     private bool WaitsForTranscript()
@@ -194,7 +194,7 @@ public sealed partial class RealtimeSession
                 int outputIndex = run.Output.Count - 1;
                 run.Text.Append(delta.Text);
                 ServerEventType type = run.Settings.AudioOutput ? ServerEventType.ResponseOutputAudioTranscriptDelta : ServerEventType.ResponseOutputTextDelta;
-                _output.SendText(_writer.WriteTextDelta(type, run.Id, item.Id, outputIndex, 0, delta.Text));
+                _output.QueueText(_writer.WriteTextDelta(type, run.Id, item.Id, outputIndex, 0, delta.Text));
                 run.OutputTextTokens += ChatHistory.EstimateTokens(delta.Text);
                 if (run.Settings.MaxOutputTokens is int max && run.OutputTextTokens >= max)
                 {
@@ -224,7 +224,7 @@ public sealed partial class RealtimeSession
                 if (!string.IsNullOrEmpty(delta.ArgumentsDelta))
                 {
                     run.Arguments.Append(delta.ArgumentsDelta);
-                    _output.SendText(_writer.WriteArgumentsDelta(run.Id, run.OpenCall!.Id, run.Output.Count - 1, run.OpenCall.CallId!, delta.ArgumentsDelta));
+                    _output.QueueText(_writer.WriteArgumentsDelta(run.Id, run.OpenCall!.Id, run.Output.Count - 1, run.OpenCall.CallId!, delta.ArgumentsDelta));
                 }
 
                 break;
@@ -252,7 +252,7 @@ public sealed partial class RealtimeSession
         while (!audio.IsEmpty)
         {
             ReadOnlySpan<byte> piece = audio[..Math.Min(maxBytes, audio.Length)];
-            _output.SendText(_writer.WriteAudioDelta(run.Id, item.Id, outputIndex, 0, piece));
+            _output.QueueText(_writer.WriteAudioDelta(run.Id, item.Id, outputIndex, 0, piece));
             _events?.OnAudio(run.Id, item.Id, 0, piece);
             part.AppendAudio(piece);
             audio = audio[piece.Length..];

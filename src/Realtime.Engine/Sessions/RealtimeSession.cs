@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Realtime.Engine.Backends;
 using Realtime.Engine.Conversation;
@@ -17,12 +16,10 @@ namespace Realtime.Engine.Sessions;
 /// chunks, completions) is queued into a single-reader inbox; the loop that drains it is the only code touching
 /// session state, so there are no locks. Output goes through the connection's <see cref="IMessageOutput"/>.
 /// </summary>
-public sealed partial class RealtimeSession : IWebSocketSession
+public sealed partial class RealtimeSession : IWebSocketSession, IInboxConsumer
 {
-    // A bounded channel with an unreachable bound: its ring buffer is reused (it only grows), whereas the unbounded
-    // channel's queue allocates ever larger segments for as long as messages flow, i.e. memory per message.
-    private readonly Channel<SessionMessage> _inbox = Channel.CreateBounded<SessionMessage>(
-        new BoundedChannelOptions(int.MaxValue) { SingleReader = true, SingleWriter = false, AllowSynchronousContinuations = false });
+    // Drained by one thread at a time (the reader's for client events, the thread pool's for the rest): see SessionInbox.
+    private readonly SessionInbox _inbox;
 
     private readonly RealtimeConnectionInfo _info;
     private readonly IMessageOutput _output;
@@ -40,7 +37,6 @@ public sealed partial class RealtimeSession : IWebSocketSession
     private SessionConfig _config;
     private ResponseRun? _defaultRun;
     private bool _audioProduced;
-    private Task _loop = Task.CompletedTask;
     private long _appendedBytes;
     private long _handled;
 
@@ -55,6 +51,7 @@ public sealed partial class RealtimeSession : IWebSocketSession
     {
         _logger = logger;
         _events = events;
+        _inbox = new SessionInbox(this);
         _info = info;
         _time = time;
         _output = output;
@@ -88,13 +85,13 @@ public sealed partial class RealtimeSession : IWebSocketSession
     internal long HandledMessages => Volatile.Read(ref _handled);
 
     /// <summary>Completes when the loop has drained everything after the connection closed.</summary>
-    public Task Completion => _loop;
+    public Task Completion => _inbox.Ended;
 
     public void OnOpen()
     {
-        _loop = Task.Run(RunLoopAsync);
-        _inbox.Writer.TryWrite(new SessionMessage(SessionMessageKind.Open));
-        _expiry = _time.CreateTimer(static state => ((RealtimeSession)state!)._inbox.Writer.TryWrite(new SessionMessage(SessionMessageKind.Expired)), this, _options.MaxDuration, Timeout.InfiniteTimeSpan);
+        _inbox.CaptureContext();
+        _inbox.TryWrite(new SessionMessage(SessionMessageKind.Open));
+        _expiry = _time.CreateTimer(static state => ((RealtimeSession)state!)._inbox.TryWrite(new SessionMessage(SessionMessageKind.Expired)), this, _options.MaxDuration, Timeout.InfiniteTimeSpan);
     }
 
     public void OnText(ReadOnlySequence<byte> message)
@@ -113,92 +110,67 @@ public sealed partial class RealtimeSession : IWebSocketSession
         }
 
         message.CopyTo(buffer);
-        if (!_inbox.Writer.TryWrite(new SessionMessage(SessionMessageKind.ClientText, buffer, length)))
+        // Handled here and now when the loop is idle (the usual case): no hop to another thread per client event.
+        if (!_inbox.TryWriteAndDrain(new SessionMessage(SessionMessageKind.ClientText, buffer, length)))
         {
             BufferPool<byte>.Return(buffer);
         }
     }
 
     public void OnBinary(ReadOnlySequence<byte> message) =>
-        _inbox.Writer.TryWrite(new SessionMessage(SessionMessageKind.ClientBinary));
+        _inbox.TryWriteAndDrain(new SessionMessage(SessionMessageKind.ClientBinary));
 
     public void OnClosed(CloseReason reason)
     {
-        _inbox.Writer.TryWrite(new SessionMessage(SessionMessageKind.Closed));
-        _inbox.Writer.TryComplete();
+        _inbox.TryWrite(new SessionMessage(SessionMessageKind.Closed));
+        _inbox.TryComplete();
     }
 
     public async ValueTask DisposeAsync()
     {
-        _inbox.Writer.TryComplete();
-        await _loop.ConfigureAwait(false);
+        _inbox.TryComplete();
+        await _inbox.Ended.ConfigureAwait(false);
     }
 
-    private async Task RunLoopAsync()
+    void IInboxConsumer.Handle(in SessionMessage message) => Handle(message);
+
+    ValueTask? IInboxConsumer.PendingWait => PendingTurnDetection;
+
+    void IInboxConsumer.CompleteWait(Exception? failure) => CompleteTurnDetection(failure);
+
+    void IInboxConsumer.OnDrained()
     {
-        ChannelReader<SessionMessage> reader = _inbox.Reader;
-        try
+        // Events are queued without waking the connection's writer: the burst goes out in one write, from this thread.
+        _output.Flush();
+        // Every payload was copied to the connection by now; an idle session keeps no event buffer.
+        _writer.ReleaseBuffer();
+    }
+
+    void IInboxConsumer.OnEnded()
+    {
+        foreach (ResponseRun run in _runs.Values)
         {
-            while (await reader.WaitToReadAsync().ConfigureAwait(false))
-            {
-                while (reader.TryRead(out SessionMessage message))
-                {
-                    Handle(message);
-                    if (PendingTurnDetection is { } detection)
-                    {
-                        // The append waits for a batched VAD inference; nothing else is handled until it is done.
-                        Exception? failure = null;
-                        try
-                        {
-                            await detection.ConfigureAwait(false);
-                        }
-                        catch (Exception e)
-                        {
-                            failure = e;
-                        }
-
-                        CompleteTurnDetection(failure);
-                    }
-                }
-
-                // Every payload was copied to the connection by now; an idle session keeps no event buffer.
-                _writer.ReleaseBuffer();
-            }
+            run.Cancellation.Cancel();
         }
-        finally
+
+        _closing.Cancel();
+        _closing.Dispose();
+        _expiry?.Dispose();
+        if (Interlocked.Exchange(ref _spareText, null) is { } spare)
         {
-            foreach (ResponseRun run in _runs.Values)
-            {
-                run.Cancellation.Cancel();
-            }
-
-            _closing.Cancel();
-            _closing.Dispose();
-            while (reader.TryRead(out SessionMessage message))
-            {
-                if (message.Buffer is not null)
-                {
-                    BufferPool<byte>.Return(message.Buffer);
-                }
-            }
-
-            _expiry?.Dispose();
-            if (Interlocked.Exchange(ref _spareText, null) is { } spare)
-            {
-                BufferPool<byte>.Return(spare);
-            }
-
-            _turns?.Dispose();
-            if (_samples16k.Length > 0)
-            {
-                BufferPool<float>.Return(_samples16k);
-            }
-
-            _event.Dispose();
-            _reader.Dispose();
-            _writer.Dispose();
-            _input.Dispose();
+            BufferPool<byte>.Return(spare);
         }
+
+        _turns?.Dispose();
+        if (_samples16k.Length > 0)
+        {
+            BufferPool<float>.Return(_samples16k);
+        }
+
+        _event.Dispose();
+        _reader.Dispose();
+        _writer.Dispose();
+        _input.Dispose();
     }
 
     private void Handle(in SessionMessage message)
@@ -425,7 +397,7 @@ public sealed partial class RealtimeSession : IWebSocketSession
         CommitAudio(itemId, _input.Length);
     }
 
-    private void Send(Utf8JsonWriter json) => _output.SendText(_writer.End());
+    private void Send(Utf8JsonWriter json) => _output.QueueText(_writer.End());
 
     private void SendError(ClientEventError error, string? eventId)
     {

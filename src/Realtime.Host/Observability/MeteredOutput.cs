@@ -26,7 +26,13 @@ internal sealed class MeteredOutput(IMessageOutput inner) : IMessageOutput
 
     public long PendingBytes => inner.PendingBytes;
 
-    public bool SendText(ReadOnlySpan<byte> utf8Payload)
+    public bool SendText(ReadOnlySpan<byte> utf8Payload) => Send(utf8Payload, flush: true);
+
+    public bool QueueText(ReadOnlySpan<byte> utf8Payload) => Send(utf8Payload, flush: false);
+
+    public void Flush() => inner.Flush();
+
+    private bool Send(ReadOnlySpan<byte> utf8Payload, bool flush)
     {
         string type = EventTypeNames.Of(utf8Payload);
         RealtimeMetrics.EventsOut.Add(1, new KeyValuePair<string, object?>("type", type));
@@ -37,7 +43,7 @@ internal sealed class MeteredOutput(IMessageOutput inner) : IMessageOutput
         }
 
         bool idle = Observe(type);
-        bool sent = inner.SendText(utf8Payload);
+        bool sent = flush ? inner.SendText(utf8Payload) : inner.QueueText(utf8Payload);
         if (idle)
         {
             Idle?.Invoke();

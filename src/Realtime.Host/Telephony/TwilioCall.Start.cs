@@ -139,6 +139,8 @@ internal sealed partial class TwilioCall
 
         public bool SendText(ReadOnlySpan<byte> utf8Payload) => true;
 
+        public bool QueueText(ReadOnlySpan<byte> utf8Payload) => true;
+
         public void Close(ushort closeStatus, string reason) => connection.Close(closeStatus, reason);
     }
 }

@@ -31,6 +31,9 @@ public sealed class WebSocketConnection : IMessageOutput
     private bool _writerStopping;
     private bool _wakePending;
 
+    // Guarded by _gate: the write loop or an inline Flush holds the transport's writer (and _draining).
+    private bool _writing;
+
     private long _pendingBytes;
 
     // Guarded by _gate: the most ever queued at once and the largest single message, so the backlog bound (limit plus
@@ -91,6 +94,18 @@ public sealed class WebSocketConnection : IMessageOutput
     /// <inheritdoc />
     public bool SendText(ReadOnlySpan<byte> utf8Payload)
     {
+        if (!QueueText(utf8Payload))
+        {
+            return false;
+        }
+
+        Wake();
+        return true;
+    }
+
+    /// <inheritdoc />
+    public bool QueueText(ReadOnlySpan<byte> utf8Payload)
+    {
         bool overflow;
         lock (_gate)
         {
@@ -117,8 +132,68 @@ public sealed class WebSocketConnection : IMessageOutput
             return false;
         }
 
-        Wake();
         return true;
+    }
+
+    /// <inheritdoc />
+    public void Flush()
+    {
+        bool busy;
+        lock (_gate)
+        {
+            busy = _writing || _writerStopping || _transportBroken;
+            if (!busy)
+            {
+                if (_queued.WrittenCount == 0 && _pongLength < 0)
+                {
+                    return;
+                }
+
+                // Written here and now: no wake-up of the write loop, no hop to another thread per burst.
+                _writing = true;
+                (_queued, _draining) = (_draining, _queued);
+                _wakePending = false;
+                WritePendingPongLocked(_draining);
+            }
+        }
+
+        if (busy)
+        {
+            Wake();
+            return;
+        }
+
+        int length = _draining.WrittenCount;
+        ValueTask<FlushResult> flush;
+        try
+        {
+            _output.Write(_draining.WrittenSpan);
+            flush = _output.FlushAsync();
+        }
+        catch (Exception)
+        {
+            BreakTransport();
+            EndWrite(length);
+            return;
+        }
+
+        if (!flush.IsCompleted)
+        {
+            // The peer reads slower than we write: the rest happens when the transport has room.
+            _ = FinishFlushAsync(flush, length);
+            return;
+        }
+
+        try
+        {
+            OnFlushed(flush.GetAwaiter().GetResult());
+        }
+        catch (Exception)
+        {
+            BreakTransport();
+        }
+
+        EndWrite(length);
     }
 
     /// <inheritdoc />
@@ -401,6 +476,49 @@ public sealed class WebSocketConnection : IMessageOutput
         _wake.Set();
     }
 
+    private async Task FinishFlushAsync(ValueTask<FlushResult> flush, int length)
+    {
+        try
+        {
+            OnFlushed(await flush.ConfigureAwait(false));
+        }
+        catch (Exception)
+        {
+            BreakTransport();
+        }
+
+        EndWrite(length);
+    }
+
+    /// <summary>Counts a completed flush (the stall watchdog reads the count); a completed transport is broken.</summary>
+    private void OnFlushed(FlushResult flush)
+    {
+        Interlocked.Increment(ref _flushes);
+        if (flush.IsCompleted)
+        {
+            BreakTransport();
+        }
+    }
+
+    /// <summary>Ends an inline write: the buffer is free again, and anything that asked for the writer meanwhile gets it.</summary>
+    private void EndWrite(int length)
+    {
+        _draining.Reset();
+        Interlocked.Add(ref _pendingBytes, -length);
+        bool wanted;
+        lock (_gate)
+        {
+            _writing = false;
+            wanted = _wakePending;
+        }
+
+        if (wanted)
+        {
+            // Wake() would see the pending flag and do nothing: the write loop stood aside for this write.
+            _wake.Set();
+        }
+    }
+
     private async Task WriteLoopAsync()
     {
         while (true)
@@ -409,6 +527,13 @@ public sealed class WebSocketConnection : IMessageOutput
             bool stopping;
             lock (_gate)
             {
+                if (_writing)
+                {
+                    // An inline Flush holds the transport; it wakes this loop again when it is done.
+                    continue;
+                }
+
+                _writing = true;
                 (_queued, _draining) = (_draining, _queued);
                 _wakePending = false;
                 stopping = _writerStopping;
@@ -422,12 +547,7 @@ public sealed class WebSocketConnection : IMessageOutput
                 try
                 {
                     _output.Write(_draining.WrittenSpan);
-                    FlushResult flush = await _output.FlushAsync().ConfigureAwait(false);
-                    Interlocked.Increment(ref _flushes);
-                    if (flush.IsCompleted)
-                    {
-                        BreakTransport();
-                    }
+                    OnFlushed(await _output.FlushAsync().ConfigureAwait(false));
                 }
                 catch (Exception)
                 {
@@ -437,6 +557,11 @@ public sealed class WebSocketConnection : IMessageOutput
 
             _draining.Reset();
             Interlocked.Add(ref _pendingBytes, -length);
+            lock (_gate)
+            {
+                _writing = false;
+            }
+
             if (stopping)
             {
                 lock (_gate)

@@ -149,7 +149,9 @@ public sealed class VadTurnTests(SileroDetectorFixture fixture) : IClassFixture<
         h.Send("{\"type\":\"session.update\",\"session\":{\"type\":\"realtime\",\"audio\":{\"input\":{\"turn_detection\":{\"type\":\"server_vad\",\"idle_timeout_ms\":1000}}}}}");
         h.Send("{\"type\":\"response.create\"}");
         await h.WaitFor("response.done");
-        h.StreamAudio(Pcm("silence_3s.wav"), 48);
+        // 2 s of silence: one timeout at ~1.2 s, and no room for a second one after the answer it starts (that would
+        // need the answer to end before 0.8 s of audio); how far the audio gets while that answer runs is up to threads.
+        h.StreamAudio(Pcm("silence_3s.wav")[..(2000 * 48)], 48);
         JsonElement timeout = await h.WaitFor("input_audio_buffer.timeout_triggered");
         JsonElement committed = await h.WaitFor("input_audio_buffer.committed");
         await h.WaitFor("response.created", 2);

@@ -1,0 +1,297 @@
+using System.Threading.Channels;
+
+namespace Realtime.Engine.Sessions;
+
+/// <summary>What drains a <see cref="SessionInbox"/>: the session, called by one drainer at a time.</summary>
+internal interface IInboxConsumer
+{
+    /// <summary>Handles one message; may leave a <see cref="PendingWait"/> that must end before the next one.</summary>
+    void Handle(in SessionMessage message);
+
+    /// <summary>A wait the last message left (a batched VAD inference), or null.</summary>
+    ValueTask? PendingWait { get; }
+
+    /// <summary>Finishes the message that left <see cref="PendingWait"/>, once the wait has ended.</summary>
+    void CompleteWait(Exception? failure);
+
+    /// <summary>
+    /// The inbox has run dry, or the drain stops for a <see cref="PendingWait"/>: send what the burst produced, let go
+    /// of buffers only a burst needs.
+    /// </summary>
+    void OnDrained();
+
+    /// <summary>The inbox was completed and everything in it handled; called once.</summary>
+    void OnEnded();
+}
+
+/// <summary>
+/// A session's inbox and the loop that drains it, without a task parked per session. Any thread may write; the
+/// first write into an idle inbox makes that write's caller schedule a drain on the thread pool, or — for the
+/// connection's reader, through <see cref="TryWriteAndDrain"/> — run it at once, so a client event is handled on the
+/// thread that read it with no hop to another thread (the hop cost more CPU per append than parsing it). One drainer
+/// at a time, ordered by a lock, so the consumer needs no locks of its own. An idle session holds a small ring and
+/// this object; no timer, no continuation. A bounded ring, reused, instead of a growing queue of segments: memory
+/// per message stays zero.
+/// </summary>
+internal sealed class SessionInbox : ChannelWriter<SessionMessage>, IThreadPoolWorkItem
+{
+    private readonly Lock _gate = new();
+    private readonly IInboxConsumer _consumer;
+    private readonly Action _resumeAfterWait;
+    private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // Guarded by _gate.
+    private SessionMessage[] _ring = new SessionMessage[4];
+    private int _head;
+    private int _count;
+    private bool _draining;
+    private bool _completed;
+
+    // The context of whoever opened the session (its log scope): every drain runs in it, on whatever thread, as the
+    // task per session that this replaces did.
+    private ExecutionContext? _context;
+
+    // Owned by the drainer: the wait it stopped at.
+    private ValueTask _wait;
+    private bool _waiting;
+
+    public SessionInbox(IInboxConsumer consumer)
+    {
+        _consumer = consumer;
+        _resumeAfterWait = ResumeAfterWait;
+    }
+
+    /// <summary>Makes every drain run in the calling thread's execution context (log scopes); call before the first write.</summary>
+    public void CaptureContext() => _context = ExecutionContext.Capture();
+
+    /// <summary>Completes when the inbox has been completed, drained and <see cref="IInboxConsumer.OnEnded"/> has run.</summary>
+    public Task Ended => _ended.Task;
+
+    /// <summary>Queues a message; a drain, if none is running, is scheduled on the thread pool. False once completed.</summary>
+    public override bool TryWrite(SessionMessage item)
+    {
+        if (!Enqueue(item, out bool startDrain))
+        {
+            return false;
+        }
+
+        if (startDrain)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Queues a message and, if no drain is running, drains on the calling thread before returning (the connection's
+    /// reader: it has nothing else to do until the event is handled).
+    /// </summary>
+    public bool TryWriteAndDrain(in SessionMessage item)
+    {
+        if (!Enqueue(item, out bool startDrain))
+        {
+            return false;
+        }
+
+        if (startDrain)
+        {
+            RunDrain();
+        }
+
+        return true;
+    }
+
+    public override ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return new ValueTask<bool>(!_completed);
+        }
+    }
+
+    public override bool TryComplete(Exception? error = null)
+    {
+        lock (_gate)
+        {
+            if (_completed)
+            {
+                return false;
+            }
+
+            _completed = true;
+            if (_draining)
+            {
+                // The running drain sees it when it runs dry.
+                return true;
+            }
+
+            _draining = true;
+        }
+
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        return true;
+    }
+
+    void IThreadPoolWorkItem.Execute() => RunDrain();
+
+    private void RunDrain()
+    {
+        if (_context is { } context)
+        {
+            ExecutionContext.Run(context, static state => ((SessionInbox)state!).ResumeAndDrain(), this);
+        }
+        else
+        {
+            ResumeAndDrain();
+        }
+    }
+
+    private void ResumeAndDrain()
+    {
+        if (_waiting)
+        {
+            _waiting = false;
+            Exception? failure = null;
+            try
+            {
+                _wait.GetAwaiter().GetResult();
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+
+            _wait = default;
+            _consumer.CompleteWait(failure);
+        }
+
+        Drain();
+    }
+
+    private bool Enqueue(in SessionMessage item, out bool startDrain)
+    {
+        lock (_gate)
+        {
+            startDrain = false;
+            if (_completed)
+            {
+                return false;
+            }
+
+            if (_count == _ring.Length)
+            {
+                Grow();
+            }
+
+            _ring[(_head + _count) % _ring.Length] = item;
+            _count++;
+            if (!_draining)
+            {
+                _draining = true;
+                startDrain = true;
+            }
+
+            return true;
+        }
+    }
+
+    private bool TryTake(out SessionMessage item)
+    {
+        lock (_gate)
+        {
+            if (_count == 0)
+            {
+                item = default;
+                return false;
+            }
+
+            item = _ring[_head];
+            _ring[_head] = default;
+            _head = (_head + 1) % _ring.Length;
+            _count--;
+            return true;
+        }
+    }
+
+    private void Grow()
+    {
+        var larger = new SessionMessage[_ring.Length * 2];
+        for (int i = 0; i < _count; i++)
+        {
+            larger[i] = _ring[(_head + i) % _ring.Length];
+        }
+
+        _ring = larger;
+        _head = 0;
+    }
+
+    private void Drain()
+    {
+        while (true)
+        {
+            while (TryTake(out SessionMessage message))
+            {
+                _consumer.Handle(message);
+                if (_consumer.PendingWait is not { } pending)
+                {
+                    continue;
+                }
+
+                if (!pending.IsCompleted)
+                {
+                    // Still the drainer: the wait's end resumes the drain on the thread pool, not on the thread that
+                    // ends it (a batch inference completes many sessions' waits at once; running them all there would
+                    // serialize them behind each other).
+                    _consumer.OnDrained();
+                    _wait = pending;
+                    _waiting = true;
+                    pending.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_resumeAfterWait);
+                    return;
+                }
+
+                Exception? failure = null;
+                try
+                {
+                    pending.GetAwaiter().GetResult();
+                }
+                catch (Exception e)
+                {
+                    failure = e;
+                }
+
+                _consumer.CompleteWait(failure);
+            }
+
+            _consumer.OnDrained();
+            lock (_gate)
+            {
+                if (_count > 0)
+                {
+                    continue;
+                }
+
+                if (!_completed)
+                {
+                    _draining = false;
+                    return;
+                }
+            }
+
+            // Completed and empty: nothing can be queued any more.
+            try
+            {
+                _consumer.OnEnded();
+                _ended.TrySetResult();
+            }
+            catch (Exception e)
+            {
+                _ended.TrySetException(e);
+            }
+
+            return;
+        }
+    }
+
+    private void ResumeAfterWait() => ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+}
