@@ -3,6 +3,7 @@ using Realtime.Engine.Backends.Local;
 using Realtime.Engine.Tests.Fixtures;
 using Realtime.Engine.Tests.TurnDetection;
 using Realtime.Engine.TurnDetection;
+using Realtime.Engines.Local.Silero;
 
 namespace Realtime.Engine.Tests.Local;
 
