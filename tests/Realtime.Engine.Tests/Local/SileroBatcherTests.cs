@@ -1,5 +1,5 @@
 using Realtime.Engine.Backends;
-using Realtime.Engine.Backends.Local;
+using Realtime.Engine.Backends.Builtin;
 using Realtime.Engine.Tests.Fixtures;
 using Realtime.Engine.Tests.TurnDetection;
 using Realtime.Engine.TurnDetection;

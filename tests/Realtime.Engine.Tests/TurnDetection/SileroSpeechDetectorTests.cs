@@ -1,6 +1,6 @@
 using Realtime.Engine.Audio;
 using Realtime.Engine.Backends;
-using Realtime.Engine.Backends.Local;
+using Realtime.Engine.Backends.Builtin;
 using Realtime.Engine.Tests.Fixtures;
 using Realtime.Engines.Local.Silero;
 using Realtime.Wire.Audio;
