@@ -3,8 +3,9 @@ using System.Text.Json.Nodes;
 using Grpc.Net.Client;
 using Realtime.Baseline;
 using Realtime.Engine.Backends;
+using Realtime.Engine.Backends.Builtin;
 using Realtime.Engine.Backends.Grpc.Protocol;
-using Realtime.Engine.Backends.Local;
+using Realtime.Engines.Local.Silero;
 
 // BASELINE, not the product. What a competent developer would write first for the same job: ASP.NET Core
 // `UseWebSockets()`, `WebSocket.ReceiveAsync` into a MemoryStream, System.Text.Json DOM in (JsonNode) and

@@ -1,4 +1,5 @@
-using Realtime.Engine.Backends.Local;
+using Realtime.Engines.Local.PocketSphinx;
+using Realtime.Engines.Local.Silero;
 using Realtime.Wer;
 
 // Word error rate of the built-in recognizer on every spoken fixture, as the server runs it (input conversion,

@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using Realtime.Engine.Audio;
-using Realtime.Engine.Backends.Local;
 using Realtime.Engine.TurnDetection;
+using Realtime.Engines.Local.Silero;
 using Realtime.Wire.Audio;
 
 namespace Realtime.Benchmarks.Audio;

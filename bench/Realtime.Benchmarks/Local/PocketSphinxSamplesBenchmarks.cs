@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using Realtime.Engine.Backends.Local;
+using Realtime.Engines.Local.PocketSphinx;
 
 namespace Realtime.Benchmarks.Local;
 

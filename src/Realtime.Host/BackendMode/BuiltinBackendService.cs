@@ -4,6 +4,7 @@ using Google.Protobuf;
 using Grpc.Core;
 using Realtime.Engine.Backends;
 using Realtime.Engine.Backends.Grpc.Protocol;
+using Realtime.Engines.Local.Espeak;
 using Realtime.Host.Engines;
 using ProtoChatDelta = Realtime.Engine.Backends.Grpc.Protocol.ChatDelta;
 
@@ -165,7 +166,7 @@ internal sealed class BuiltinBackendService(BuiltinEngines engines, ILogger<Buil
 
         if (rate == 0)
         {
-            rate = ((Realtime.Engine.Backends.Local.EspeakSynthesizer)Engines.SpeechSynthesizer!("espeak-ng", null)).SampleRate;
+            rate = ((EspeakSynthesizer)Engines.SpeechSynthesizer!("espeak-ng", null)).SampleRate;
         }
 
         WaveFiles.WriteMono(request.Dst, CollectionsMarshal.AsSpan(pcm), rate);
@@ -175,7 +176,7 @@ internal sealed class BuiltinBackendService(BuiltinEngines engines, ILogger<Buil
     /// <summary>First message announces the rate as JSON (the form LocalAI's own backends use), then PCM s16le as produced.</summary>
     public override async Task TTSStream(TTSRequest request, IServerStreamWriter<Reply> responseStream, ServerCallContext context)
     {
-        var synthesizer = (Realtime.Engine.Backends.Local.EspeakSynthesizer)Engines.SpeechSynthesizer!("espeak-ng", null);
+        var synthesizer = (EspeakSynthesizer)Engines.SpeechSynthesizer!("espeak-ng", null);
         await responseStream.WriteAsync(new Reply
         {
             Message = ByteString.CopyFromUtf8(string.Create(CultureInfo.InvariantCulture, $"{{\"sample_rate\":{synthesizer.SampleRate}}}")),

@@ -1,5 +1,8 @@
 using Realtime.Engine.Backends;
-using Realtime.Engine.Backends.Local;
+using Realtime.Engine.Backends.Builtin;
+using Realtime.Engines.Local.Espeak;
+using Realtime.Engines.Local.PocketSphinx;
+using Realtime.Engines.Local.Silero;
 
 namespace Realtime.Host.Engines;
 

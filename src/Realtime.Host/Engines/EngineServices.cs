@@ -1,7 +1,7 @@
 using Realtime.Engine.Backends;
-using Realtime.Engine.Backends.Local;
 using Realtime.Engine.Sessions;
 using Microsoft.Extensions.Options;
+using Realtime.Engines.Local;
 using Realtime.Host.Connections;
 using Realtime.Host.Options;
 

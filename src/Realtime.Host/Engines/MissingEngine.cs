@@ -1,4 +1,4 @@
-using Realtime.Engine.Backends.Local;
+using Realtime.Engines.Local;
 
 namespace Realtime.Host.Engines;
 

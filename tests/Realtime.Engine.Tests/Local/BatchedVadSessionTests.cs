@@ -1,8 +1,8 @@
 using System.Text.Json;
-using Realtime.Engine.Backends.Local;
 using Realtime.Engine.Tests.Fixtures;
 using Realtime.Engine.Tests.Sessions;
 using Realtime.Engine.Tests.TurnDetection;
+using Realtime.Engines.Local.Silero;
 
 namespace Realtime.Engine.Tests.Local;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Realtime.Engine.Backends;
-using Realtime.Engine.Backends.Local;
+using Realtime.Engines.Local.Espeak;
 
 namespace Realtime.Engine.Tests.Local;
 

@@ -1,5 +1,5 @@
 using Realtime.Engine.Backends;
-using Realtime.Engine.Backends.Local;
+using Realtime.Engines.Local.PocketSphinx;
 
 namespace Realtime.Engine.Tests.Local;
 

@@ -1,8 +1,9 @@
 using Realtime.Engine.Backends;
-using Realtime.Engine.Backends.Local;
+using Realtime.Engine.Backends.Builtin;
 using Realtime.Engine.Tests.Fixtures;
 using Realtime.Engine.Tests.TurnDetection;
 using Realtime.Engine.TurnDetection;
+using Realtime.Engines.Local.Silero;
 
 namespace Realtime.Engine.Tests.Local;
 

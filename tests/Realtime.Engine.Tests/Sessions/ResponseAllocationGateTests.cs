@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Text;
-using Realtime.Engine.Backends.Local;
+using Realtime.Engine.Backends.Builtin;
 using Realtime.Engine.Sessions;
 using Realtime.Wire.Connections;
 using Realtime.Wire.Events;

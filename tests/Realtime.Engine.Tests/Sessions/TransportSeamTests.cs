@@ -1,11 +1,11 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Realtime.Engine.Backends;
-using Realtime.Engine.Backends.Local;
 using Realtime.Engine.Responses;
 using Realtime.Engine.Sessions;
 using Realtime.Engine.Tests.Fixtures;
 using Realtime.Engine.Tests.TurnDetection;
+using Realtime.Engines.Local.Silero;
 using Realtime.Wire.Audio;
 using Realtime.Wire.Events;
 

@@ -4,10 +4,10 @@ using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
 using Realtime.Engine.Backends;
-using Realtime.Engine.Backends.Local;
 using Realtime.Engine.Sessions;
 using Realtime.Engine.Tests.Fixtures;
 using Realtime.Engine.Tests.TurnDetection;
+using Realtime.Engines.Local.Silero;
 using Realtime.Wire.Connections;
 
 namespace Realtime.Engine.Tests.Sessions;

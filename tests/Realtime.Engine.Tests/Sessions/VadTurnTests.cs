@@ -1,9 +1,9 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Realtime.Engine.Backends;
-using Realtime.Engine.Backends.Local;
 using Realtime.Engine.Tests.Fixtures;
 using Realtime.Engine.Tests.TurnDetection;
+using Realtime.Engines.Local.Silero;
 
 namespace Realtime.Engine.Tests.Sessions;
 

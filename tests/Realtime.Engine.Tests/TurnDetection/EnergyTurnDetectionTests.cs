@@ -1,4 +1,4 @@
-using Realtime.Engine.Backends.Local;
+using Realtime.Engine.Backends.Builtin;
 using Realtime.Engine.TurnDetection;
 
 namespace Realtime.Engine.Tests.TurnDetection;

@@ -1,7 +1,8 @@
 using Realtime.Engine.Audio;
 using Realtime.Engine.Backends;
-using Realtime.Engine.Backends.Local;
+using Realtime.Engine.Backends.Builtin;
 using Realtime.Engine.Tests.Fixtures;
+using Realtime.Engines.Local.Silero;
 using Realtime.Wire.Audio;
 
 namespace Realtime.Engine.Tests.TurnDetection;

@@ -1,6 +1,6 @@
-using Realtime.Engine.Backends.Local;
 using Realtime.Engine.Tests.Fixtures;
 using Realtime.Engine.TurnDetection;
+using Realtime.Engines.Local.Silero;
 
 namespace Realtime.Engine.Tests.TurnDetection;
 

@@ -1,4 +1,4 @@
-namespace Realtime.Engine.Backends.Local;
+namespace Realtime.Engines.Local.Espeak;
 
 /// <summary>Maps OpenAI voice names to espeak-ng voices with a variant, and speed to espeak's words per minute.</summary>
 internal static class EspeakVoices

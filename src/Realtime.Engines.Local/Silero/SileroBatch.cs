@@ -1,6 +1,7 @@
 using Microsoft.ML.OnnxRuntime;
+using Realtime.Engine.Backends;
 
-namespace Realtime.Engine.Backends.Local;
+namespace Realtime.Engines.Local.Silero;
 
 /// <summary>
 /// Runs one frame of each of up to <see cref="Capacity"/> streams as a single inference ([n, 576] input,

@@ -1,4 +1,4 @@
-namespace Realtime.Engine.Backends.Local;
+namespace Realtime.Engines.Local.Silero;
 
 /// <summary>
 /// Natural batching of Silero frames across sessions: every stream of a detector submits its frame here, and

@@ -1,4 +1,6 @@
-namespace Realtime.Engine.Backends.Local;
+using Realtime.Engine.Backends;
+
+namespace Realtime.Engines.Local.PocketSphinx;
 
 /// <summary>
 /// "builtin:pocketsphinx": in-process pocketsphinx with a pool of loaded decoders shared across sessions.

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
-namespace Realtime.Engine.Backends.Local;
+namespace Realtime.Engines.Local.PocketSphinx;
 
 /// <summary>Float [-1, 1] to the 16-bit PCM pocketsphinx takes; runs for every written chunk, so it is vectorized.</summary>
 internal static class PocketSphinxSamples

@@ -1,4 +1,4 @@
-namespace Realtime.Engine.Backends.Local;
+namespace Realtime.Engines.Local.PocketSphinx;
 
 /// <summary>Where the acoustic model, language model and dictionary live, and how many decoders to keep loaded.</summary>
 public sealed class PocketSphinxOptions

@@ -1,4 +1,4 @@
-namespace Realtime.Engine.Backends.Local;
+namespace Realtime.Engines.Local.Espeak;
 
 /// <summary>
 /// Splits text into sentence-sized pieces: the synthesis thread takes one piece per turn so a long

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Realtime.Engine.Backends.Local;
+namespace Realtime.Engines.Local.PocketSphinx;
 
 /// <summary>
 /// Debian's pocketsphinx 0.8+5prealpha (libpocketsphinx.so.3 / libsphinxbase.so.3). Only the

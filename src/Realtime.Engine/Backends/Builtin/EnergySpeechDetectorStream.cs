@@ -1,4 +1,4 @@
-namespace Realtime.Engine.Backends.Local;
+namespace Realtime.Engine.Backends.Builtin;
 
 /// <summary>Stateless: each frame is judged on its own level.</summary>
 internal sealed class EnergySpeechDetectorStream : ISpeechDetectorStream

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Realtime.Wire.Buffers;
 
-namespace Realtime.Engine.Backends.Local;
+namespace Realtime.Engines.Local.Espeak;
 
 /// <summary>
 /// The one espeak-ng instance of the process. espeak keeps global state and is not thread-safe, so a

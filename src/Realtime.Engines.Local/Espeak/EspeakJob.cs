@@ -2,7 +2,7 @@ using System.Text;
 using System.Threading.Channels;
 using Realtime.Wire.Buffers;
 
-namespace Realtime.Engine.Backends.Local;
+namespace Realtime.Engines.Local.Espeak;
 
 /// <summary>One synthesis request as the synthesis thread sees it: its sentences, voice, and where chunks go.</summary>
 internal sealed class EspeakJob

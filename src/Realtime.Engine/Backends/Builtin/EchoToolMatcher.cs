@@ -1,4 +1,4 @@
-namespace Realtime.Engine.Backends.Local;
+namespace Realtime.Engine.Backends.Builtin;
 
 /// <summary>
 /// Picks the tool the user's words point at: the full name, or its distinctive words ("weather" for

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 
-namespace Realtime.Engine.Backends.Local;
+namespace Realtime.Engine.Backends.Builtin;
 
 /// <summary>
 /// Fills a tool's arguments from the user's words, guided by its JSON schema: required properties (or the

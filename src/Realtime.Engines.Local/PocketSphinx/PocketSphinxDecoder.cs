@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace Realtime.Engine.Backends.Local;
+namespace Realtime.Engines.Local.PocketSphinx;
 
 /// <summary>
 /// One loaded ps_decoder_t. Not thread-safe: exactly one stream uses it at a time (the pool enforces that).

@@ -1,4 +1,4 @@
-namespace Realtime.Engine.Backends.Local;
+namespace Realtime.Engine.Backends.Builtin;
 
 /// <summary>Word splitting shared by the echo model's tool matching and argument filling.</summary>
 internal static class EchoWords

@@ -1,4 +1,4 @@
-namespace Realtime.Engine.Backends.Local;
+namespace Realtime.Engines.Local.PocketSphinx;
 
 /// <summary>
 /// Up to N loaded decoders shared by all sessions. Loading takes about a second, so decoders are kept

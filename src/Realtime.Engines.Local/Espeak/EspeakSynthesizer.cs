@@ -1,7 +1,8 @@
 using System.Runtime.CompilerServices;
+using Realtime.Engine.Backends;
 using Realtime.Wire.Buffers;
 
-namespace Realtime.Engine.Backends.Local;
+namespace Realtime.Engines.Local.Espeak;
 
 /// <summary>
 /// "builtin:espeak-ng": in-process espeak-ng streaming 16-bit PCM at its native rate (22050 Hz) chunk by

@@ -1,6 +1,7 @@
 using Microsoft.ML.OnnxRuntime;
+using Realtime.Engine.Backends;
 
-namespace Realtime.Engine.Backends.Local;
+namespace Realtime.Engines.Local.Silero;
 
 /// <summary>
 /// Silero VAD v5 in-process through ONNX Runtime. One <see cref="InferenceSession"/> is shared by every stream

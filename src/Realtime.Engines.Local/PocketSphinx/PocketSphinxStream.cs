@@ -1,9 +1,10 @@
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Threading.Channels;
+using Realtime.Engine.Backends;
 using Realtime.Wire.Buffers;
 
-namespace Realtime.Engine.Backends.Local;
+namespace Realtime.Engines.Local.PocketSphinx;
 
 /// <summary>
 /// One utterance. Write converts to 16-bit PCM into pooled buffers and queues them; a worker holding a

@@ -1,4 +1,4 @@
-namespace Realtime.Engine.Backends.Local;
+namespace Realtime.Engine.Backends.Builtin;
 
 /// <summary>
 /// Fallback VAD when the Silero model is absent: frame RMS in dBFS mapped linearly to a pseudo-probability,

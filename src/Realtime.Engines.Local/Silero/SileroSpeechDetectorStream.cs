@@ -1,7 +1,8 @@
 using System.Threading.Tasks.Sources;
 using Microsoft.ML.OnnxRuntime;
+using Realtime.Engine.Backends;
 
-namespace Realtime.Engine.Backends.Local;
+namespace Realtime.Engines.Local.Silero;
 
 /// <summary>
 /// One session's Silero state. The tensors wrap pinned arrays and are bound once, so <see cref="Process"/>

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Reflection;
 using System.Runtime.InteropServices;
 
-namespace Realtime.Engine.Backends.Local;
+namespace Realtime.Engines.Local;
 
 /// <summary>
 /// Where the built-in engines' native libraries are loaded from. The P/Invoke declarations name Debian's sonames

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Realtime.Engine.Backends.Local;
+namespace Realtime.Engines.Local.Espeak;
 
 /// <summary>libespeak-ng.so.1 bindings; the library keeps global state, so every call comes from one thread.</summary>
 internal static unsafe partial class EspeakNative
