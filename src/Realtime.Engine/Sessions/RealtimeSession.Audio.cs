@@ -494,6 +494,13 @@ public sealed partial class RealtimeSession
                 // The model only hears words: a response waiting for this turn's transcript cannot answer it.
                 // The transcription.failed event (when asked for) comes first, then the response's failure.
                 SendTranscriptionFailed(message, item);
+                if (_deferredRuns.Count == 0)
+                {
+                    // Failed before any response asked for it (a fast failure can overtake the response.create sent
+                    // right after the commit): the next response meets it instead.
+                    _unheardTurn = (message.ItemId!, error);
+                }
+
                 FailDeferredResponses(error);
                 return;
             }

@@ -32,6 +32,9 @@ public sealed partial class RealtimeSession
     /// <summary>Responses created while a transcript they need was still pending; started by <see cref="StartDeferredResponses"/>.</summary>
     private readonly List<ResponseRun> _deferredRuns = [];
 
+    /// <summary>A user turn whose transcription failed while no response waited for it: the next response fails with it.</summary>
+    private (string ItemId, Exception Error)? _unheardTurn;
+
     /// <param name="eventId">The client's response.create event id, echoed by a refusal; null when VAD starts it.</param>
     private void StartResponse(ResponseSettings settings, string? eventId = null)
     {
@@ -52,6 +55,20 @@ public sealed partial class RealtimeSession
         Utf8JsonWriter json = _writer.Begin(ServerEventType.ResponseCreated);
         ResponseWriter.Write(json, run, _conversation.Id, _info.Dialect, done: false);
         Send(json);
+        (string ItemId, Exception Error)? unheard = settings.Input is null ? _unheardTurn : null;
+        if (settings.Input is null)
+        {
+            _unheardTurn = null;
+        }
+
+        if (unheard is { } turn && IsLatestUserItem(turn.ItemId))
+        {
+            // The user's last turn could not be transcribed before this response was asked for: the model, which only
+            // hears words, cannot answer it, as when the failure comes while the response waits (FailDeferredResponses).
+            OnFailed(run, turn.Error, "transcription");
+            return;
+        }
+
         if (settings.Input is null && WaitsForTranscript())
         {
             // The user's last words are still being decoded: the model starts once their text is known.
@@ -135,6 +152,20 @@ public sealed partial class RealtimeSession
         }
 
         _deferredRuns.Clear();
+    }
+
+    private bool IsLatestUserItem(string itemId)
+    {
+        IReadOnlyList<ConversationItem> items = _conversation.Items;
+        for (int i = items.Count - 1; i >= 0; i--)
+        {
+            if (items[i].Role == ItemRole.User)
+            {
+                return items[i].Id == itemId;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The transcript the deferred responses waited for failed: they fail with it, naming the stage.</summary>

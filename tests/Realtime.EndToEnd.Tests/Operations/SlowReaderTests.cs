@@ -22,7 +22,10 @@ public sealed class SlowReaderTests
         await using OpsServer server = await OpsServer.StartAsync(
             builder => builder.Logging.AddProvider(capture),
             $"--Realtime:Limits:MaxPendingOutputBytes={Limit}",
-            "--Realtime:WebSocket:CloseTimeoutSeconds=1");
+            "--Realtime:WebSocket:CloseTimeoutSeconds=1",
+            // A client that reads nothing answers no ping either: with keepalive on, a slow machine (the answer
+            // synthesized slowly) could see the session closed for the unanswered ping before the backlog builds up.
+            "--Realtime:WebSocket:KeepAliveIntervalSeconds=0");
         CancellationToken cancel = TestContext.Current.CancellationToken;
 
         // A small receive buffer on the test's own socket only makes the backlog build up sooner; the bound asserted
@@ -58,7 +61,7 @@ public sealed class SlowReaderTests
         // (besides at most one pong and the close frame, each at most 2 + 125 bytes).
         // The line is written when the connection has ended, just after the registry let the session go.
         static bool IsBacklogClose(CapturedLog l) => l.Level == LogLevel.Warning && l.Message.Contains("closed with 1008", StringComparison.Ordinal);
-        Assert.True(await Faults.Turns.EventuallyAsync(() => capture.Lines.Any(IsBacklogClose)), "no 1008 line was logged");
+        Assert.True(await Faults.Turns.EventuallyAsync(() => capture.Lines.Any(IsBacklogClose)), "no 1008 line was logged; the server logged:\n" + string.Join("\n", capture.Lines.Where(l => l.Level >= LogLevel.Information).Select(l => l.Message)));
         CapturedLog line = Assert.Single(capture.Lines, IsBacklogClose);
         long peak = Convert.ToInt64(line.Values["PeakPendingBytes"], CultureInfo.InvariantCulture);
         long largest = Convert.ToInt64(line.Values["LargestMessageBytes"], CultureInfo.InvariantCulture);
