@@ -195,15 +195,17 @@ public sealed class VadTurnTests(SileroDetectorFixture fixture) : IClassFixture<
         {
             public void Write(ReadOnlySpan<float> samples) => owner.SamplesWritten += samples.Length;
 
-            public void Complete()
-            {
-            }
+            private readonly TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+            public void Complete() => _completed.TrySetResult();
 
             public async IAsyncEnumerable<TranscriptUpdate> ReadAsync([EnumeratorCancellation] CancellationToken cancellationToken)
             {
                 await Task.Yield();
                 yield return new TranscriptUpdate("What is", false);
                 yield return new TranscriptUpdate(" the weather", false);
+                // Like a real recognizer, the final text only once the audio has ended (the turn was committed).
+                await _completed.Task.WaitAsync(cancellationToken);
                 yield return new TranscriptUpdate("What is the weather", true);
             }
 
