@@ -87,22 +87,36 @@ public sealed class MultiReplicaTests
         using var stopLoad = new CancellationTokenSource();
         var failures = new ConcurrentQueue<string>();
         int completedTurns = 0;
+        int goneAway = 0;
         Task[] load = [.. Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
         {
             while (!stopLoad.IsCancellationRequested)
             {
+                RealtimeSocket? opened = null;
                 try
                 {
                     await using RealtimeSocket socket = await RealtimeSocket.ConnectAsync(cluster.WsBase, LoopbackCluster.ApiKey);
+                    opened = socket;
                     await socket.SendAsync(TextTurn);
                     await socket.SendAsync(TextResponse);
-                    JsonElement done = await socket.WaitFor("response.done");
+                    Task<JsonElement> answered = socket.WaitFor("response.done");
+                    await Task.WhenAny(answered, socket.Completion);
+                    if (!answered.IsCompleted && socket.CloseStatus == WebSocketCloseStatus.EndpointUnavailable && !socket.OfType("response.created").Any())
+                    {
+                        // Accepted by the leaving replica just before its drain began and closed with 1001 before its
+                        // response started (the drain closes idle sessions at once; it cannot know what the client has
+                        // in flight): a client reconnects, as this loop's next round does. Not a failed session.
+                        Interlocked.Increment(ref goneAway);
+                        continue;
+                    }
+
+                    JsonElement done = await answered;
                     Assert.Equal("completed", done.GetProperty("response").GetProperty("status").GetString());
                     Interlocked.Increment(ref completedTurns);
                 }
                 catch (Exception e)
                 {
-                    failures.Enqueue(e.GetType().Name + ": " + e.Message);
+                    failures.Enqueue(e.GetType().Name + ": " + e.Message + (opened?.CloseStatus is { } status ? $" (closed with {(int)status})" : ""));
                 }
             }
         }))];
@@ -162,6 +176,7 @@ public sealed class MultiReplicaTests
         await LoopbackCluster.WaitForAsync(() => Task.FromResult(Volatile.Read(ref completedTurns) >= afterExit + 8), "sessions on the remaining replicas", Cancel);
         await stopLoad.CancelAsync();
         await Task.WhenAll(load);
+        TestContext.Current.TestOutputHelper?.WriteLine($"new sessions closed with 1001 by the leaving replica before their response started (reconnected): {Volatile.Read(ref goneAway)}");
         Assert.True(failures.IsEmpty, $"{failures.Count} new sessions failed during the drain:\n{string.Join('\n', failures.Take(10))}\n{string.Join('\n', cluster.BalancerLog.TakeLast(20))}");
 
         // Exactly the leaving replica's sessions ended, all with 1001; one with a response running got its response.done first.
