@@ -28,6 +28,9 @@ public sealed partial class RealtimeSession
     private string? _liveRecognitionItemId;
 
     /// <summary>User items whose transcript is still being decoded; a response that needs their text waits for it.</summary>
+    /// <summary>Cancelled when the loop ends: recognitions still running for a closed session stop their backend calls.</summary>
+    private CancellationToken ClosingToken => (_closing ??= new CancellationTokenSource()).Token;
+
     private readonly HashSet<string> _pendingTranscripts = new(StringComparer.Ordinal);
 
     /// <summary>semantic_vad: eagerness, and the tail of the turn's partial transcript that decides the hold-off.</summary>
@@ -391,7 +394,7 @@ public sealed partial class RealtimeSession
         }
 
         TranscriptionConfig? options = _config.Transcription;
-        ISpeechRecognitionStream stream = recognizer.Open(new RecognitionOptions(options?.Model, options?.Language, options?.Prompt), _closing.Token);
+        ISpeechRecognitionStream stream = recognizer.Open(new RecognitionOptions(options?.Model, options?.Language, options?.Prompt), ClosingToken);
         int skip = (int)Math.Clamp((audioStartMs - _bufferStartMs) * InputBytesPerMs, 0, _input.Length);
         ReadOnlySpan<byte> backlog = _input.Span[skip..];
         float[] samples = BufferPool<float>.Rent(Math.Max(1, InputAudioConverter.MaxOutputSamples(backlog.Length, _config.InputFormat)));
@@ -430,7 +433,7 @@ public sealed partial class RealtimeSession
         var converter = new InputAudioConverter(_config.InputFormat);
         float[] samples = new float[InputAudioConverter.MaxOutputSamples(part.AudioLength, _config.InputFormat)];
         int count = converter.Convert(part.Audio.AsSpan(0, part.AudioLength), samples);
-        ISpeechRecognitionStream stream = recognizer.Open(new RecognitionOptions(options?.Model, options?.Language, options?.Prompt), _closing.Token);
+        ISpeechRecognitionStream stream = recognizer.Open(new RecognitionOptions(options?.Model, options?.Language, options?.Prompt), ClosingToken);
         _pendingTranscripts.Add(item.Id);
         stream.Write(samples.AsSpan(0, count));
         stream.Complete();

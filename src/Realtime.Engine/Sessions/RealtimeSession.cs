@@ -32,8 +32,8 @@ public sealed partial class RealtimeSession : IWebSocketSession, IInboxConsumer
     private readonly InputAudioBuffer _input;
     private readonly Dictionary<string, ResponseRun> _runs = new(StringComparer.Ordinal);
 
-    /// <summary>Cancelled when the loop ends: recognitions still running for a closed session stop their backend calls.</summary>
-    private readonly CancellationTokenSource _closing = new();
+    // Made when the first recognition starts (most sessions never transcribe): an idle session holds no CTS of its own.
+    private CancellationTokenSource? _closing;
     private SessionConfig _config;
     private ResponseRun? _defaultRun;
     private bool _audioProduced;
@@ -153,8 +153,8 @@ public sealed partial class RealtimeSession : IWebSocketSession, IInboxConsumer
             run.Cancellation.Cancel();
         }
 
-        _closing.Cancel();
-        _closing.Dispose();
+        _closing?.Cancel();
+        _closing?.Dispose();
         _expiry?.Dispose();
         if (Interlocked.Exchange(ref _spareText, null) is { } spare)
         {

@@ -41,7 +41,9 @@ internal sealed class SessionInbox : ChannelWriter<SessionMessage>, IThreadPoolW
     private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     // Guarded by _gate.
-    private SessionMessage[] _ring = new SessionMessage[4];
+    // One slot to start: an idle session (client events handled inline, one at a time) never needs more, and a
+    // SessionMessage is 128 bytes; bursts (a response's deltas) grow it once.
+    private SessionMessage[] _ring = new SessionMessage[1];
     private int _head;
     private int _count;
     private bool _draining;

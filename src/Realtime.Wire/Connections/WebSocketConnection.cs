@@ -45,11 +45,16 @@ public sealed class WebSocketConnection : IMessageOutput
     private volatile bool _transportBroken;
     private uint _pingCounter;
     private long _heardAt;
+
+    // Owned by the keep-alive ticks: when keep-alive started for this connection, and the first unanswered ping.
+    private long _keepAliveSince;
+    private long _unansweredSince;
     private long _flushes;
 
     // Guarded by _gate: the payload of the latest unanswered client ping (RFC 6455 §5.5.3 lets a flood of pings be
     // answered by one pong to the most recent), written by the writer loop, so pongs never pile up.
-    private readonly byte[] _pongPayload = new byte[125];
+    // Made at the first client ping: most clients never ping, and an idle connection should hold no buffer.
+    private byte[]? _pongPayload;
     private int _pongLength = -1;
 
     /// <summary>Creates a connection over the raw transport of an upgraded request.</summary>
@@ -230,11 +235,10 @@ public sealed class WebSocketConnection : IMessageOutput
     public async Task RunAsync(IWebSocketSession session, CancellationToken cancellationToken = default)
     {
         Task writer = WriteLoopAsync();
-        // Ended by disposing the timer (its wait then returns false), not by cancelling the wait: a cancelled
-        // PeriodicTimer wait throws an OperationCanceledException whose stack trace is rendered to a string, which cost
-        // ~10 % of the server's CPU per session in the handshake + close benchmark.
-        using PeriodicTimer? keepAliveTimer = _options.KeepAliveInterval > TimeSpan.Zero ? new PeriodicTimer(_options.KeepAliveInterval) : null;
-        Task keepAlive = keepAliveTimer is null ? Task.CompletedTask : KeepAliveLoopAsync(keepAliveTimer);
+        // One shared timer per interval pings every connection (KeepAliveTicker), not a timer and a loop each.
+        KeepAliveTicker? keepAlive = _options.KeepAliveInterval > TimeSpan.Zero ? KeepAliveTicker.For(_options.KeepAliveInterval) : null;
+        _keepAliveSince = Environment.TickCount64;
+        keepAlive?.Add(this);
         using CancellationTokenRegistration onTimeout = _closeTimeout.Token.Register(static state => ((PipeReader)state!).CancelPendingRead(), _input);
         using CancellationTokenRegistration onAbort = cancellationToken.Register(static state => ((WebSocketConnection)state!).Close(CloseStatus.GoingAway, "server shutting down"), this);
         bool ended = false;
@@ -266,8 +270,7 @@ public sealed class WebSocketConnection : IMessageOutput
             await AbandonStalledWriterAsync(writer).ConfigureAwait(false);
             await writer.ConfigureAwait(false);
             await _closeTimeout.CancelAsync().ConfigureAwait(false);
-            keepAliveTimer?.Dispose();
-            await keepAlive.ConfigureAwait(false);
+            keepAlive?.Remove(this);
             _frames.Dispose();
             await _input.CompleteAsync().ConfigureAwait(false);
             await _output.CompleteAsync().ConfigureAwait(false);
@@ -438,7 +441,7 @@ public sealed class WebSocketConnection : IMessageOutput
 
         Span<byte> span = target.GetSpan(2 + _pongLength);
         int header = FrameWriter.WriteHeader(span, FrameOpcode.Pong, fin: true, _pongLength);
-        _pongPayload.AsSpan(0, _pongLength).CopyTo(span[header..]);
+        _pongPayload!.AsSpan(0, _pongLength).CopyTo(span[header..]);
         target.Advance(header + _pongLength);
         AddPendingLocked(header + _pongLength);
         _pongLength = -1;
@@ -454,6 +457,7 @@ public sealed class WebSocketConnection : IMessageOutput
                 return;
             }
 
+            _pongPayload ??= new byte[125];
             payload.CopyTo(_pongPayload);
             _pongLength = payload.Length;
         }
@@ -581,31 +585,36 @@ public sealed class WebSocketConnection : IMessageOutput
         _input.CancelPendingRead();
     }
 
-    private async Task KeepAliveLoopAsync(PeriodicTimer timer)
+    /// <summary>
+    /// A tick of the shared keep-alive timer (never two at once for a connection): pings, and gives up on a peer that
+    /// has answered nothing for <see cref="WebSocketConnectionOptions.KeepAliveTimeout"/> since the first unanswered ping.
+    /// </summary>
+    internal void OnKeepAliveTick(long now)
     {
-        long timeoutMs = (long)_options.KeepAliveTimeout.TotalMilliseconds;
-        long unansweredSince = 0;
-        while (await timer.WaitForNextTickAsync().ConfigureAwait(false))
+        // Ticks are shared, so a new connection's first one can come at once: its first ping waits half an interval.
+        if (now - _keepAliveSince < (long)(_options.KeepAliveInterval.TotalMilliseconds / 2))
         {
-            long now = Environment.TickCount64;
-            if (unansweredSince != 0 && Volatile.Read(ref _heardAt) >= unansweredSince)
-            {
-                unansweredSince = 0;
-            }
+            return;
+        }
 
-            if (unansweredSince != 0 && timeoutMs > 0 && now - unansweredSince >= timeoutMs)
-            {
-                // Half-open TCP (the peer vanished without a FIN) or a peer that stopped answering: without this
-                // the connection and its session would live until the OS gives up on the socket, if ever.
-                Close(CloseStatus.InternalError, "keepalive ping timeout");
-                return;
-            }
+        long timeoutMs = (long)_options.KeepAliveTimeout.TotalMilliseconds;
+        if (_unansweredSince != 0 && Volatile.Read(ref _heardAt) >= _unansweredSince)
+        {
+            _unansweredSince = 0;
+        }
 
-            SendPing();
-            if (unansweredSince == 0)
-            {
-                unansweredSince = now;
-            }
+        if (_unansweredSince != 0 && timeoutMs > 0 && now - _unansweredSince >= timeoutMs)
+        {
+            // Half-open TCP (the peer vanished without a FIN) or a peer that stopped answering: without this
+            // the connection and its session would live until the OS gives up on the socket, if ever.
+            Close(CloseStatus.InternalError, "keepalive ping timeout");
+            return;
+        }
+
+        SendPing();
+        if (_unansweredSince == 0)
+        {
+            _unansweredSince = now;
         }
     }
 
