@@ -46,14 +46,19 @@ public sealed class HealthAwareBalancingTests
     [Fact]
     public async Task A_replica_failing_Health_gets_no_calls_until_it_answers_OK()
     {
-        // Its first five Health checks fail (UNAVAILABLE "starting"), as a replica still loading would.
-        await using var starting = await FakeBackendHost.StartAsync(new FakeBackendOptions { FailHealthTimes = 5 });
+        // A pool serving from one replica; a second one joins the DNS answer while still loading: its first five Health
+        // checks fail (UNAVAILABLE "starting").
         await using var b = await FakeBackendHost.StartAsync();
-        using var registry = new BackendRegistry(PoolOptions(starting.Port, b.Port));
+        await using var starting = await FakeBackendHost.StartAsync(new FakeBackendOptions { FailHealthTimes = 5 });
+        var resolver = new JoiningResolverFactory(new BalancerAddress("127.0.0.1", b.Port));
+        using var registry = new BackendRegistry(PoolOptions(resolver));
         IChatModel chat = registry.GetChatModel(BackendUri.Parse("dns:///replicas.test:1", "Llm:Backend"), "qwen");
 
         await using var load = new Load(chat);
-        await WaitUntilAsync(() => Predicts(starting) >= 5, "the replica once healthy");
+        // Its probe's second Health comes an interval after the first answer was taken: b is known healthy.
+        await WaitUntilAsync(() => b.Backend.Requests.Count(r => r.GetType().Name == "HealthMessage") >= 2 && Predicts(b) >= 3, "the pool serving from b");
+        resolver.Join(new BalancerAddress("127.0.0.1", starting.Port));
+        await WaitUntilAsync(() => Predicts(starting) >= 5, "the joining replica once healthy");
         await load.StopAsync();
 
         Assert.Empty(load.Failures);
@@ -65,10 +70,13 @@ public sealed class HealthAwareBalancingTests
         Assert.True(Predicts(b) > 0);
     }
 
-    private static BackendRegistryOptions PoolOptions(int portA, int portB) => FastOptions() with
+    private static BackendRegistryOptions PoolOptions(int portA, int portB) =>
+        PoolOptions(new FixedResolverFactory([new BalancerAddress("127.0.0.1", portA), new BalancerAddress("127.0.0.1", portB)]));
+
+    private static BackendRegistryOptions PoolOptions(ResolverFactory resolver) => FastOptions() with
     {
         MaxConcurrency = 16,
-        ReplicaResolver = new FixedResolverFactory([new BalancerAddress("127.0.0.1", portA), new BalancerAddress("127.0.0.1", portB)]),
+        ReplicaResolver = resolver,
         ReplicaHealthInterval = TimeSpan.FromMilliseconds(300),
         ReplicaRetryDelay = TimeSpan.FromMilliseconds(50),
         ReplicaRetryMaxDelay = TimeSpan.FromMilliseconds(400),
@@ -153,6 +161,65 @@ public sealed class HealthAwareBalancingTests
     }
 
     /// <summary>Stands in for DNS (which has one loopback address per name here): the pool's replicas.</summary>
+    /// <summary>A DNS answer that gains addresses while the pool runs (a replica scaled up).</summary>
+    private sealed class JoiningResolverFactory(BalancerAddress first) : ResolverFactory
+    {
+        private readonly Lock _gate = new();
+        private readonly List<BalancerAddress> _addresses = [first];
+        private readonly List<JoiningResolver> _resolvers = [];
+
+        public override string Name => "dns";
+
+        public override Resolver Create(ResolverOptions options)
+        {
+            var resolver = new JoiningResolver(this);
+            lock (_gate)
+            {
+                _resolvers.Add(resolver);
+            }
+
+            return resolver;
+        }
+
+        public void Join(BalancerAddress address)
+        {
+            JoiningResolver[] resolvers;
+            lock (_gate)
+            {
+                _addresses.Add(address);
+                resolvers = [.. _resolvers];
+            }
+
+            foreach (JoiningResolver resolver in resolvers)
+            {
+                resolver.Publish();
+            }
+        }
+
+        private BalancerAddress[] Snapshot()
+        {
+            lock (_gate)
+            {
+                return [.. _addresses];
+            }
+        }
+
+        private sealed class JoiningResolver(JoiningResolverFactory owner) : Resolver
+        {
+            private Action<ResolverResult>? _listener;
+
+            public override void Start(Action<ResolverResult> listener)
+            {
+                _listener = listener;
+                Publish();
+            }
+
+            public override void Refresh() => Publish();
+
+            public void Publish() => _listener?.Invoke(ResolverResult.ForResult(owner.Snapshot()));
+        }
+    }
+
     private sealed class FixedResolverFactory(IReadOnlyList<BalancerAddress> addresses) : ResolverFactory
     {
         private readonly StaticResolverFactory _fixed = new(_ => addresses);
