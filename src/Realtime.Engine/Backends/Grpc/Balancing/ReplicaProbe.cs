@@ -131,12 +131,13 @@ internal sealed class ReplicaProbe : IDisposable
             }
 
             string? failure;
+            bool recovering = !IsHealthy;
             try
             {
                 using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stop);
                 deadline.CancelAfter(_options.ConnectTimeout + TimeSpan.FromSeconds(5));
                 // A replica not known healthy may be new or restarted: it loads the pool's models before it takes calls.
-                failure = await _check(_replica, !IsHealthy, deadline.Token).ConfigureAwait(false);
+                failure = await _check(_replica, recovering, deadline.Token).ConfigureAwait(false);
             }
             catch (RpcException e)
             {
@@ -150,6 +151,14 @@ internal sealed class ReplicaProbe : IDisposable
                 }
 
                 failure = e.Message;
+            }
+
+            if (failure is null && !recovering && !IsHealthy)
+            {
+                // A call failed during this routine check (the replica went down, and may be back already, empty: the
+                // Health answer can come from its restarted process). Check it again as a recovering replica, so its
+                // models are loaded before it takes a call.
+                continue;
             }
 
             if (failure is null)
