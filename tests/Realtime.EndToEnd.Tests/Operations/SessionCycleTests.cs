@@ -15,6 +15,11 @@ public sealed class SessionCycleTests
     private const int WarmUpCycles = 200;
     private const long AllowedHeapGrowthBytes = 2 * 1024 * 1024;
 
+    // From the end of a 200-cycle warm-up to the end, bounded caches (pools, per-thread buffers) may still fill once:
+    // 2.3 MB was seen once by 1,000 cycles and then no more growth (0.17 MB over the next 1,000). The leak check proper
+    // is the second half: from 1,000 cycles on the heap must stay within AllowedHeapGrowthBytes.
+    private const long AllowedGrowthSinceWarmUpBytes = 4 * 1024 * 1024;
+
     [Fact]
     public async Task ConnectTalkCloseCyclesLeaveHeapAndPoolFlat()
     {
@@ -53,7 +58,7 @@ public sealed class SessionCycleTests
             }
             await PoolTrackingTests.AssertAllReturnedAsync();
             (long heapEnd, _) = Measure();
-            Assert.True(heapEnd - heap0 < AllowedHeapGrowthBytes, string.Join("\n", report));
+            Assert.True(heapEnd - heap0 < AllowedGrowthSinceWarmUpBytes, string.Join("\n", report));
             Assert.True(heapEnd - heapAt1k < AllowedHeapGrowthBytes, string.Join("\n", report));
         }
         finally
