@@ -155,10 +155,7 @@ public sealed class WebSocketConnection : IMessageOutput
                 }
 
                 // Written here and now: no wake-up of the write loop, no hop to another thread per burst.
-                _writing = true;
-                (_queued, _draining) = (_draining, _queued);
-                _wakePending = false;
-                WritePendingPongLocked(_draining);
+                TakeQueuedLocked();
             }
         }
 
@@ -523,6 +520,19 @@ public sealed class WebSocketConnection : IMessageOutput
         }
     }
 
+    /// <summary>
+    /// Takes the transport's writer and everything queued (called under _gate by the write loop or an inline Flush):
+    /// the queue becomes _draining, with the pending pong after whole frames (control frames may go between any two;
+    /// a close frame already took it along).
+    /// </summary>
+    private void TakeQueuedLocked()
+    {
+        _writing = true;
+        (_queued, _draining) = (_draining, _queued);
+        _wakePending = false;
+        WritePendingPongLocked(_draining);
+    }
+
     private async Task WriteLoopAsync()
     {
         while (true)
@@ -537,12 +547,8 @@ public sealed class WebSocketConnection : IMessageOutput
                     continue;
                 }
 
-                _writing = true;
-                (_queued, _draining) = (_draining, _queued);
-                _wakePending = false;
+                TakeQueuedLocked();
                 stopping = _writerStopping;
-                // After whole frames (control frames may go between any two); a close frame already took it along.
-                WritePendingPongLocked(_draining);
             }
 
             int length = _draining.WrittenCount;
