@@ -18,5 +18,6 @@ status=${PIPESTATUS[0]}
 summary() { grep -E "^\s+$1: [0-9]+" "$results/console.log" | tail -1 | grep -oE '[0-9]+' || echo 0; }
 passed=$(summary succeeded); failed=$(summary failed); skipped=$(summary skipped)
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+"$root/scripts/failures.sh" "$results"
 echo "$passed passed, $failed failed, $skipped skipped"
 exit "$status"
