@@ -54,6 +54,12 @@ public sealed class LoadReport
             Row("backend handling per turn, mean (ms, subtracted above)", results, r => F(r.BackendTurnMs, 3), r => r.BackendTurnMs);
         }
 
+        // The server's own split of each turn (ResponseTimeline): backend waits on the critical path taken out.
+        Row("gateway's own time, speech_stopped → first audio, server-measured (ms; bucket bounds) p50 / p99", results,
+            r => r.GatewayOwnTime.Total == 0 ? "–" : $"≤ {F(r.GatewayOwnTime.QuantileBoundMs(0.5), 2)} / ≤ {F(r.GatewayOwnTime.QuantileBoundMs(0.99), 2)}", null);
+        Row("turns whose gateway share was ≤ 1 ms", results,
+            r => r.GatewayOwnTime.Total == 0 ? "–" : $"{F(r.GatewayOwnTime.ShareAtOrUnder(1) * 100, 2)} % of {r.GatewayOwnTime.Total}", null);
+
         Row("errors", results, r => r.ErrorCount == 0 ? "0" : $"{r.ErrorCount}: {r.Errors}", null);
         Row("server CPU s per session-minute", results, r => F(r.CpuSecondsPerSessionMinute, 3), r => r.CpuSecondsPerSessionMinute);
         Row("share of that CPU spent in the kernel (stime)", results, r => F(r.SystemCpuShare * 100, 0) + " %", null);

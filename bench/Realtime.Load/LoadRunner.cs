@@ -26,6 +26,7 @@ public sealed class LoadRunner(LoadOptions options, ServerLauncher launcher, Spe
         });
 
         BackendTimes backendBefore = backend?.Backend.Times ?? default;
+        OwnTimeHistogram ownBefore = server is null ? OwnTimeHistogram.Empty : await server.GatewayOwnTimeAsync();
         TimeSpan toolCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         long start = Stopwatch.GetTimestamp() + (Stopwatch.Frequency / 2);
         long stop = start + (Stopwatch.Frequency * options.DurationSeconds);
@@ -45,6 +46,7 @@ public sealed class LoadRunner(LoadOptions options, ServerLauncher launcher, Spe
         ProcessSample last = server?.Sample() ?? default;
         await Task.WhenAll(sessions.Where((_, i) => opened[i]).Select(s => s.FinishAsync(TimeSpan.FromSeconds(options.SettleSeconds))));
         BackendTimes backendTimes = (backend?.Backend.Times ?? default) - backendBefore;
+        OwnTimeHistogram own = server is null ? OwnTimeHistogram.Empty : await server.GatewayOwnTimeAsync() - ownBefore;
         double toolCpu = (Process.GetCurrentProcess().TotalProcessorTime - toolCpuBefore).TotalSeconds;
         int held = opened.Count(o => o);
         var turns = sessions.Where((_, i) => opened[i]).SelectMany(s => s.Turns).ToList();
@@ -55,7 +57,7 @@ public sealed class LoadRunner(LoadOptions options, ServerLauncher launcher, Spe
         double cpuPerSessionMinute = server is null || held == 0 ? double.NaN : (last.CpuSeconds - first.CpuSeconds) / (held * window / 60);
         double rssPerSession = server is null || held == 0 ? double.NaN : (double)(last.RssBytes - before.RssBytes) / held;
         double systemShare = server is null ? double.NaN : (last.SystemCpuSeconds - first.SystemCpuSeconds) / (last.CpuSeconds - first.CpuSeconds);
-        return new SpeakingResult(target, count, held, passes, turns, backendTimes.MeanTurnMs, errors.ToString(), errors.Total, cpuPerSessionMinute, systemShare, rssPerSession, toolCpu, window);
+        return new SpeakingResult(target, count, held, passes, turns, backendTimes.MeanTurnMs, errors.ToString(), errors.Total, cpuPerSessionMinute, systemShare, rssPerSession, toolCpu, window, own);
     }
 
     public async Task<IdleResult> RunIdleAsync(string target, int count)

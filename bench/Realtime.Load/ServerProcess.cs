@@ -102,6 +102,13 @@ public sealed class ServerProcess : IAsyncDisposable
         return body.RootElement.GetProperty("managed_heap_bytes").GetInt64();
     }
 
+    /// <summary>The server's own-time histogram as its /metrics page shows it now (empty when it has none).</summary>
+    public async Task<OwnTimeHistogram> GatewayOwnTimeAsync()
+    {
+        using HttpResponseMessage response = await _http.GetAsync($"http://127.0.0.1:{Port}/metrics");
+        return response.IsSuccessStatusCode ? OwnTimeHistogram.Parse(await response.Content.ReadAsStringAsync()) : OwnTimeHistogram.Empty;
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)

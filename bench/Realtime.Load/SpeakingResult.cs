@@ -14,4 +14,5 @@ public sealed record SpeakingResult(
     double SystemCpuShare,
     double RssBytesPerSession,
     double ToolCpuSeconds,
-    double WindowSeconds);
+    double WindowSeconds,
+    OwnTimeHistogram GatewayOwnTime);

@@ -33,6 +33,16 @@ public static class EngineMetrics
         "Time a backend call waited for a concurrency slot (Realtime:Backends:MaxConcurrency) of its stage and address, by stage.",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0, 0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
 
+    private static readonly Histogram<double> GatewayOwnTimeSeconds = Meter.CreateHistogram<double>(
+        "realtime.gateway.own_time",
+        "s",
+        "The gateway's own share of the time from a response's start (speech_stopped or response.create) to its first output, backend waits taken out, by stage (first_audio, first_text).",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5] });
+
+    /// <summary>A response reached its first output after <paramref name="own"/> of the gateway's own time (see ResponseTimeline).</summary>
+    public static void GatewayOwnTime(string stage, TimeSpan own) =>
+        GatewayOwnTimeSeconds.Record(own.TotalSeconds, new KeyValuePair<string, object?>("stage", stage));
+
     /// <summary>A backend call of <paramref name="stage"/> got its slot after <paramref name="waited"/> (zero when one was free).</summary>
     public static void BackendQueueWait(string stage, TimeSpan waited) =>
         BackendQueueWaitSeconds.Record(waited.TotalSeconds, new KeyValuePair<string, object?>("stage", stage));

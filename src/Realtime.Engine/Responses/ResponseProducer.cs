@@ -31,17 +31,36 @@ internal static class ResponseProducer
         try
         {
             SpeechChunker? chunker = speech is null ? null : new SpeechChunker();
+            ResponseTimeline timeline = run.Timeline;
+            long waitFrom = System.Diagnostics.Stopwatch.GetTimestamp();
             await foreach (ChatDelta delta in llm.StreamAsync(request, token).ConfigureAwait(false))
             {
+                if (timeline.ModelOnCriticalPath)
+                {
+                    timeline.ModelWaited(waitFrom);
+                    if (speech is null && delta.Kind == ChatDeltaKind.Text && delta.Text is { Length: > 0 })
+                    {
+                        timeline.ModelReachedFirstOutput();
+                    }
+                }
+
                 inbox.TryWrite(new SessionMessage(SessionMessageKind.ChatDelta, Run: run, Delta: delta));
                 if (speech is not null && delta.Kind == ChatDeltaKind.Text && delta.Text is { Length: > 0 } text)
                 {
                     foreach (string chunk in chunker!.Push(text))
                     {
+                        timeline.ModelReachedFirstOutput();
                         speech.Writer.TryWrite(chunk);
                     }
                 }
+
+                if (timeline.ModelOnCriticalPath)
+                {
+                    waitFrom = System.Diagnostics.Stopwatch.GetTimestamp();
+                }
             }
+
+            timeline.ModelReachedFirstOutput();
 
             Observability.EngineMetrics.BackendCompleted("llm", started);
             if (speech is not null)
@@ -83,8 +102,18 @@ internal static class ResponseProducer
         {
             var request = new SynthesisRequest(text, settings.Voice, null, (float)settings.Speed);
             long started = System.Diagnostics.Stopwatch.GetTimestamp();
+            long waitFrom = started;
             await foreach (AudioChunk chunk in tts.SynthesizeAsync(request, token).ConfigureAwait(false))
             {
+                if (run.Timeline.SynthesisOnCriticalPath)
+                {
+                    run.Timeline.SynthesisWaited(waitFrom);
+                    if (!chunk.Samples.IsEmpty)
+                    {
+                        run.Timeline.SynthesisReachedFirstOutput();
+                    }
+                }
+
                 ReadOnlySpan<short> samples = chunk.Samples.Span;
                 byte[] buffer;
                 int length;
@@ -103,6 +132,7 @@ internal static class ResponseProducer
                 }
 
                 Post(inbox, new SessionMessage(SessionMessageKind.Audio, buffer, length, run));
+                waitFrom = System.Diagnostics.Stopwatch.GetTimestamp();
             }
 
             Observability.EngineMetrics.BackendCompleted("tts", started);

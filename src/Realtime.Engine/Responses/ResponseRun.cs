@@ -23,6 +23,9 @@ public sealed class ResponseRun : IDisposable
 
     public CancellationTokenSource Cancellation { get; } = new();
 
+    /// <summary>Where the time to the first output went (backends or the gateway itself).</summary>
+    public ResponseTimeline Timeline { get; } = new();
+
     public ResponseStatus Status { get; set; } = ResponseStatus.InProgress;
 
     public string? StatusReason { get; set; }

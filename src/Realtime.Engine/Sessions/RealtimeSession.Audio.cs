@@ -452,7 +452,7 @@ public sealed partial class RealtimeSession
                 await foreach (TranscriptUpdate update in stream.ReadAsync(CancellationToken.None).ConfigureAwait(false))
                 {
                     final |= update.IsFinal;
-                    _inbox.TryWrite(new SessionMessage(SessionMessageKind.Transcript, ItemId: itemId, Text: update.Text, Final: update.IsFinal));
+                    _inbox.TryWrite(new SessionMessage(SessionMessageKind.Transcript, ItemId: itemId, Text: update.Text, Final: update.IsFinal, At: update.IsFinal ? System.Diagnostics.Stopwatch.GetTimestamp() : 0));
                 }
             }
 
@@ -508,7 +508,7 @@ public sealed partial class RealtimeSession
                 return;
             }
 
-            StartDeferredResponses();
+            StartDeferredResponses(message.At);
         }
 
         if (message.Kind == SessionMessageKind.TranscriptFailed)

@@ -73,6 +73,7 @@ public sealed partial class RealtimeSession
         {
             // The user's last words are still being decoded: the model starts once their text is known.
             _deferredRuns.Add(run);
+            run.Timeline.TranscriptWaitStarted();
             return;
         }
 
@@ -136,7 +137,8 @@ public sealed partial class RealtimeSession
     }
 
     /// <summary>Called when a transcript arrives: starts the deferred responses that no longer wait (cancelled ones are dropped).</summary>
-    private void StartDeferredResponses()
+    /// <param name="transcriptArrivedAt">When the transcript's reader received it (Stopwatch), the end of the backend's part of the wait.</param>
+    private void StartDeferredResponses(long transcriptArrivedAt)
     {
         if (_deferredRuns.Count == 0 || WaitsForTranscript())
         {
@@ -147,6 +149,7 @@ public sealed partial class RealtimeSession
         {
             if (!run.Finished)
             {
+                run.Timeline.TranscriptArrived(transcriptArrivedAt);
                 LaunchProducer(run);
             }
         }
@@ -226,6 +229,10 @@ public sealed partial class RealtimeSession
                 run.Text.Append(delta.Text);
                 ServerEventType type = run.Settings.AudioOutput ? ServerEventType.ResponseOutputAudioTranscriptDelta : ServerEventType.ResponseOutputTextDelta;
                 _output.QueueText(_writer.WriteTextDelta(type, run.Id, item.Id, outputIndex, 0, delta.Text));
+                if (!run.Settings.AudioOutput)
+                {
+                    RecordFirstOutput(run, "first_text");
+                }
                 run.OutputTextTokens += ChatHistory.EstimateTokens(delta.Text);
                 if (run.Settings.MaxOutputTokens is int max && run.OutputTextTokens >= max)
                 {
@@ -269,6 +276,14 @@ public sealed partial class RealtimeSession
         }
     }
 
+    private static void RecordFirstOutput(ResponseRun run, string stage)
+    {
+        if (run.Timeline.FirstOutput() is TimeSpan own)
+        {
+            Observability.EngineMetrics.GatewayOwnTime(stage, own);
+        }
+    }
+
     private void OnAudio(ResponseRun run, ReadOnlySpan<byte> audio)
     {
         if (run.Finished || run.OpenCall is not null || audio.IsEmpty)
@@ -289,6 +304,7 @@ public sealed partial class RealtimeSession
             audio = audio[piece.Length..];
         }
 
+        RecordFirstOutput(run, "first_audio");
         _audioProduced = true;
         _conversation.Recount(item);
         if (_conversation.HeldBytes > _options.MaxConversationBytes && !run.Settings.OutOfBand)

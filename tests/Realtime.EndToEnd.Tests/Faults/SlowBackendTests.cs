@@ -4,13 +4,13 @@ using Realtime.Wire.Audio;
 namespace Realtime.EndToEnd.Tests.Faults;
 
 /// <summary>
-/// Fault 2: a backend slower than the call deadline (`Realtime:Backends:CallTimeoutSeconds`, 2 s here; the fake
+/// Fault 2: a backend slower than the call deadline (`Realtime:Backends:CallTimeoutSeconds`, 4 s here; the fake
 /// would take 10 s). The call ends with gRPC DEADLINE_EXCEEDED: the response fails naming the stage (or the
 /// transcription fails), the backend sees its call cancelled, and the session goes on.
 /// </summary>
 public sealed class SlowBackendTests
 {
-    private static readonly string[] Deadline = ["--Realtime:Backends:CallTimeoutSeconds=2"];
+    private static readonly string[] Deadline = ["--Realtime:Backends:CallTimeoutSeconds=4"];
 
     [Fact]
     public async Task LlmPastTheDeadlineFailsTheResponseWithATimeout()

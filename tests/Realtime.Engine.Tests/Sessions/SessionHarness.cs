@@ -112,9 +112,17 @@ internal sealed class FakeSynthesizer : ISpeechSynthesizer
 
     public Exception? Failure { get; set; }
 
+    /// <summary>How long each synthesis takes before its audio comes.</summary>
+    public TimeSpan Delay { get; set; }
+
     public async IAsyncEnumerable<AudioChunk> SynthesizeAsync(SynthesisRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await Task.Yield();
+        if (Delay > TimeSpan.Zero)
+        {
+            await Task.Delay(Delay, cancellationToken);
+        }
+
         if (Failure is not null)
         {
             throw Failure;

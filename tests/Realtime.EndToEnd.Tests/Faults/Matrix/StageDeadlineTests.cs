@@ -6,7 +6,7 @@ using Realtime.Wire.Audio;
 namespace Realtime.EndToEnd.Tests.Faults.Matrix;
 
 /// <summary>
-/// A response must always end. For every stage a backend that never answers (the call deadline, 2 s here, ends it
+/// A response must always end. For every stage a backend that never answers (the call deadline, 4 s here, ends it
 /// with backend_deadline_exceeded), that fails after its first message (UNAVAILABLE, which would be retried, is not:
 /// something already reached the client), or that closes its stream half way with OK (what was said stands, the
 /// response completes) ends the response, and the session goes on.
