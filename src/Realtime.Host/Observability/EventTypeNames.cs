@@ -37,16 +37,59 @@ internal static class EventTypeNames
 
     private static readonly byte[][] KnownUtf8 = Array.ConvertAll(Known, Encoding.UTF8.GetBytes);
 
+    /// <summary>Indices into <see cref="Known"/> by name length: a lookup compares only names of the right length.</summary>
+    private static readonly int[][] ByLength = BuildByLength();
+
+    /// <summary>The label index of `response.create` (the start of the response-latency stage).</summary>
+    public static readonly int ResponseCreate = Array.IndexOf(Known, "response.create");
+
+    /// <summary>The label index of a binary client message (not a JSON type).</summary>
+    public static readonly int Binary = Known.Length;
+
+    /// <summary>The label index of anything unknown.</summary>
+    public static readonly int OtherIndex = Known.Length + 1;
+
+    /// <summary>How many label indices there are (known names, binary, other).</summary>
+    public static int Count => Known.Length + 2;
+
+    /// <summary>The label of an index from <see cref="IndexOf(ReadOnlySpan{byte})"/>.</summary>
+    public static string Name(int index) => index < Known.Length ? Known[index] : index == Binary ? "binary" : Other;
+
     /// <summary>The `type` of a JSON event, looked up among the top-level properties (usually the first).</summary>
-    public static string Of(ReadOnlySequence<byte> json)
+    public static string Of(ReadOnlySequence<byte> json) => Name(IndexOf(json));
+
+    /// <inheritdoc cref="Of(ReadOnlySequence{byte})"/>
+    public static string Of(ReadOnlySpan<byte> json) => Name(IndexOf(json));
+
+    /// <inheritdoc cref="IndexOf(ReadOnlySpan{byte})"/>
+    public static int IndexOf(ReadOnlySequence<byte> json)
     {
+        if (json.IsSingleSegment)
+        {
+            return IndexOf(json.FirstSpan);
+        }
+
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 256 });
         return Read(ref reader);
     }
 
-    /// <inheritdoc cref="Of(ReadOnlySequence{byte})"/>
-    public static string Of(ReadOnlySpan<byte> json)
+    /// <summary>
+    /// The label index of a JSON event's `type`. The server's own events, and most clients', begin with it: that
+    /// prefix is read directly; anything else goes through the JSON reader.
+    /// </summary>
+    public static int IndexOf(ReadOnlySpan<byte> json)
     {
+        ReadOnlySpan<byte> prefix = "{\"type\":\""u8;
+        if (json.StartsWith(prefix))
+        {
+            ReadOnlySpan<byte> rest = json[prefix.Length..];
+            int end = rest.IndexOfAny((byte)'"', (byte)'\\');
+            if (end >= 0 && rest[end] == (byte)'"')
+            {
+                return Lookup(rest[..end]);
+            }
+        }
+
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 256 });
         return Read(ref reader);
     }
@@ -100,13 +143,13 @@ internal static class EventTypeNames
         return Other;
     }
 
-    private static string Read(ref Utf8JsonReader reader)
+    private static int Read(ref Utf8JsonReader reader)
     {
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
-                return Other;
+                return OtherIndex;
             }
 
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -114,12 +157,12 @@ internal static class EventTypeNames
                 bool isType = reader.ValueTextEquals("type"u8);
                 if (!reader.Read())
                 {
-                    return Other;
+                    return OtherIndex;
                 }
 
                 if (isType)
                 {
-                    return reader.TokenType == JsonTokenType.String ? Lookup(ref reader) : Other;
+                    return reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped && !reader.HasValueSequence ? Lookup(reader.ValueSpan) : OtherIndex;
                 }
 
                 reader.Skip();
@@ -130,25 +173,34 @@ internal static class EventTypeNames
             // Malformed input is the session's to report; here it only counts as "other".
         }
 
-        return Other;
+        return OtherIndex;
     }
 
-    private static string Lookup(ref Utf8JsonReader reader)
+    private static int Lookup(ReadOnlySpan<byte> value)
     {
-        if (reader.ValueIsEscaped || reader.HasValueSequence)
+        if (value.Length < ByLength.Length)
         {
-            return Other;
-        }
-
-        ReadOnlySpan<byte> value = reader.ValueSpan;
-        for (int i = 0; i < KnownUtf8.Length; i++)
-        {
-            if (value.SequenceEqual(KnownUtf8[i]))
+            foreach (int i in ByLength[value.Length])
             {
-                return Known[i];
+                if (value.SequenceEqual(KnownUtf8[i]))
+                {
+                    return i;
+                }
             }
         }
 
-        return Other;
+        return OtherIndex;
+    }
+
+    private static int[][] BuildByLength()
+    {
+        int longest = KnownUtf8.Max(name => name.Length);
+        var lists = new List<int>[longest + 1];
+        for (int i = 0; i < KnownUtf8.Length; i++)
+        {
+            (lists[KnownUtf8[i].Length] ??= []).Add(i);
+        }
+
+        return Array.ConvertAll(lists, list => list?.ToArray() ?? []);
     }
 }

@@ -34,9 +34,9 @@ internal sealed class MeteredOutput(IMessageOutput inner) : IMessageOutput
 
     private bool Send(ReadOnlySpan<byte> utf8Payload, bool flush)
     {
-        string type = EventTypeNames.Of(utf8Payload);
-        RealtimeMetrics.EventsOut.Add(1, new KeyValuePair<string, object?>("type", type));
-        RealtimeMetrics.BytesOut.Add(utf8Payload.Length);
+        int index = EventTypeNames.IndexOf(utf8Payload);
+        EventCounts.Sent(index, utf8Payload.Length);
+        string type = EventTypeNames.Name(index);
         if (type == "error")
         {
             RealtimeMetrics.Errors.Add(1, new KeyValuePair<string, object?>("code", EventTypeNames.ErrorCodeOf(utf8Payload)));

@@ -19,13 +19,14 @@ internal static class RealtimeMetrics
 
     public static readonly Counter<long> SessionsRejected = Meter.CreateCounter<long>("realtime.sessions.rejected", "{session}", "Upgrades refused by a limit or drain (tag reason).");
 
-    public static readonly Counter<long> EventsIn = Meter.CreateCounter<long>("realtime.events.in", "{event}", "Client events received, by type.");
+    // Per-event counts are bumped in EventCounts and read here at scrape time (no metrics pipeline per event).
+    internal static readonly ObservableCounter<long> EventsIn = Meter.CreateObservableCounter("realtime.events.in", EventCounts.EventsIn, "{event}", "Client events received, by type.");
 
-    public static readonly Counter<long> EventsOut = Meter.CreateCounter<long>("realtime.events.out", "{event}", "Server events sent, by type.");
+    internal static readonly ObservableCounter<long> EventsOut = Meter.CreateObservableCounter("realtime.events.out", EventCounts.EventsOut, "{event}", "Server events sent, by type.");
 
-    public static readonly Counter<long> BytesIn = Meter.CreateCounter<long>("realtime.bytes.in", "By", "Client message payload bytes.");
+    internal static readonly ObservableCounter<long> BytesIn = Meter.CreateObservableCounter("realtime.bytes.in", EventCounts.BytesIn, "By", "Client message payload bytes.");
 
-    public static readonly Counter<long> BytesOut = Meter.CreateCounter<long>("realtime.bytes.out", "By", "Server message payload bytes.");
+    internal static readonly ObservableCounter<long> BytesOut = Meter.CreateObservableCounter("realtime.bytes.out", EventCounts.BytesOut, "By", "Server message payload bytes.");
 
     public static readonly Counter<long> Errors = Meter.CreateCounter<long>("realtime.errors", "{event}", "`error` events sent, by error code.");
 

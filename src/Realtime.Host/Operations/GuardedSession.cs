@@ -32,16 +32,15 @@ internal sealed class GuardedSession(
 
     public void OnText(ReadOnlySequence<byte> message)
     {
-        string type = EventTypeNames.Of(message);
-        RealtimeMetrics.EventsIn.Add(1, new KeyValuePair<string, object?>("type", type));
-        RealtimeMetrics.BytesIn.Add(message.Length);
+        int type = EventTypeNames.IndexOf(message);
+        EventCounts.Received(type, message.Length);
         if (_limiter is not null && !_limiter.TryTake())
         {
             RejectFlood();
             return;
         }
 
-        if (type == "response.create")
+        if (type == EventTypeNames.ResponseCreate)
         {
             output.ResponseRequested();
         }
@@ -51,8 +50,7 @@ internal sealed class GuardedSession(
 
     public void OnBinary(ReadOnlySequence<byte> message)
     {
-        RealtimeMetrics.EventsIn.Add(1, new KeyValuePair<string, object?>("type", "binary"));
-        RealtimeMetrics.BytesIn.Add(message.Length);
+        EventCounts.Received(EventTypeNames.Binary, message.Length);
         inner.OnBinary(message);
     }
 
