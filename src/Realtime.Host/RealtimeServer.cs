@@ -34,7 +34,12 @@ public static class RealtimeServer
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(RealtimeMetrics.MeterName).AddPrometheusExporter());
         // Endpoints are bound in code from the standard `urls` setting: TLS first, then the realtime middleware.
         // (Kestrel logs once that it overrides `urls` with these endpoints; that is expected.)
-        builder.WebHost.UseSockets(sockets => sockets.MaxReadBufferSize = RealtimeConnectionRunner.TransportReadBufferBytes);
+        bool inline = builder.Configuration.GetValue($"{RealtimeServerOptions.SectionName}:WebSocket:{nameof(RealtimeWebSocketOptions.InlineScheduling)}", true);
+        builder.WebHost.UseSockets(sockets =>
+        {
+            sockets.MaxReadBufferSize = RealtimeConnectionRunner.TransportReadBufferBytes;
+            sockets.UnsafePreferInlineScheduling = inline;
+        });
         builder.WebHost.ConfigureKestrel((context, kestrel) => EndpointBinding.Bind(kestrel, context.Configuration["urls"], context.Configuration));
         configure?.Invoke(builder);
 
