@@ -6,7 +6,7 @@ namespace Realtime.Host.Observability;
 /// <summary>
 /// Wraps a connection's output for the session: counts every server event by type, its bytes and error codes, and
 /// times the pipeline stages from the event stream as the client sees it. Also tells the drain whether a response
-/// is in flight, so a draining server closes only between responses.
+/// is in flight, so a draining server closes only between responses (and never before the session's created event).
 /// </summary>
 internal sealed class MeteredOutput(IMessageOutput inner) : IMessageOutput
 {
@@ -17,12 +17,29 @@ internal sealed class MeteredOutput(IMessageOutput inner) : IMessageOutput
     private bool _textSeen;
     private bool _audioSeen;
     private int _responsesInFlight;
+    private bool _created;
 
-    /// <summary>Raised (outside any lock) after a `response.done` leaves no response in flight.</summary>
+    /// <summary>
+    /// Raised (outside any lock) when the session becomes idle: its created event went out with no response in flight,
+    /// or a `response.done` left none in flight.
+    /// </summary>
     public event Action? Idle;
 
-    /// <summary>True while a `response.created` has not been matched by its `response.done`.</summary>
-    public bool ResponseInFlight => Volatile.Read(ref _responsesInFlight) > 0;
+    /// <summary>
+    /// True until the session's created event went out, and while a `response.created` has not been matched by its
+    /// `response.done`. A drain that closed a session admitted but not yet opened would send 1001 before
+    /// `session.created`, which no client expects (the hosted API always says created first).
+    /// </summary>
+    public bool Busy
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return !_created || _responsesInFlight > 0;
+            }
+        }
+    }
 
     public long PendingBytes => inner.PendingBytes;
 
@@ -76,6 +93,14 @@ internal sealed class MeteredOutput(IMessageOutput inner) : IMessageOutput
                     break;
                 case "conversation.item.input_audio_transcription.completed":
                     RecordOnce(ref _transcriptSeen, _speechStoppedAt, now, "speech_end_to_transcript");
+                    break;
+                case "session.created" or "transcription_session.created":
+                    if (!_created)
+                    {
+                        _created = true;
+                        return _responsesInFlight == 0;
+                    }
+
                     break;
                 case "response.created":
                     _responsesInFlight++;

@@ -8,12 +8,12 @@ internal sealed class OpenSession(string? apiKey, MeteredOutput output)
 {
     public string? ApiKey => apiKey;
 
-    /// <summary>Closes with 1001 now if no response is in flight, else as soon as the current one is done.</summary>
+    /// <summary>Closes with 1001 now if the session is idle, else as soon as it is (created event sent, current response done).</summary>
     public void Drain()
     {
-        // Subscribe before looking, so a response finishing in between still closes the session.
+        // Subscribe before looking, so a response finishing (or session.created going out) in between still closes it.
         output.Idle += CloseGoingAway;
-        if (!output.ResponseInFlight)
+        if (!output.Busy)
         {
             CloseGoingAway();
         }
