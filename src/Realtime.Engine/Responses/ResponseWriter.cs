@@ -11,10 +11,10 @@ internal static class ResponseWriter
     public static void Write(Utf8JsonWriter json, ResponseRun run, string? conversationId, Dialect dialect, bool done)
     {
         ResponseSettings s = run.Settings;
-        json.WriteStartObject("response");
-        json.WriteString("object", "realtime.response");
-        json.WriteString("id", run.Id);
-        json.WriteString("status", run.Status switch
+        json.WriteStartObject("response"u8);
+        json.WriteString("object"u8, "realtime.response"u8);
+        json.WriteString("id"u8, run.Id);
+        json.WriteString("status"u8, run.Status switch
         {
             ResponseStatus.Completed => "completed",
             ResponseStatus.Cancelled => "cancelled",
@@ -23,44 +23,44 @@ internal static class ResponseWriter
             _ => "in_progress",
         });
         WriteStatusDetails(json, run);
-        json.WriteStartArray("output");
+        json.WriteStartArray("output"u8);
         foreach (ConversationItem item in run.Output)
         {
             ItemWriter.Write(json, item, dialect, includeAudio: false);
         }
 
         json.WriteEndArray();
-        json.WriteString("conversation_id", s.OutOfBand ? null : conversationId);
+        json.WriteString("conversation_id"u8, s.OutOfBand ? null : conversationId);
         if (dialect == Dialect.Ga)
         {
-            json.WriteStartArray("output_modalities");
+            json.WriteStartArray("output_modalities"u8);
             json.WriteStringValue(s.AudioOutput ? "audio" : "text");
             json.WriteEndArray();
-            json.WriteStartObject("audio");
-            json.WriteStartObject("output");
-            json.WritePropertyName("format");
+            json.WriteStartObject("audio"u8);
+            json.WriteStartObject("output"u8);
+            json.WritePropertyName("format"u8);
             SessionWriter.WriteGaFormat(json, s.OutputFormat);
-            json.WriteString("voice", s.Voice);
+            json.WriteString("voice"u8, s.Voice);
             json.WriteEndObject();
             json.WriteEndObject();
         }
         else
         {
-            json.WriteStartArray("modalities");
-            json.WriteStringValue("text");
+            json.WriteStartArray("modalities"u8);
+            json.WriteStringValue("text"u8);
             if (s.AudioOutput)
             {
-                json.WriteStringValue("audio");
+                json.WriteStringValue("audio"u8);
             }
 
             json.WriteEndArray();
-            json.WriteString("voice", s.Voice);
-            json.WriteString("output_audio_format", SessionWriter.BetaFormat(s.OutputFormat));
-            json.WriteNumber("temperature", s.Temperature ?? 0.8);
+            json.WriteString("voice"u8, s.Voice);
+            json.WriteString("output_audio_format"u8, SessionWriter.BetaFormat(s.OutputFormat));
+            json.WriteNumber("temperature"u8, s.Temperature ?? 0.8);
         }
 
         SessionWriter.WriteMaxTokens(json, "max_output_tokens", s.MaxOutputTokens);
-        json.WritePropertyName("metadata");
+        json.WritePropertyName("metadata"u8);
         if (s.MetadataJson is null)
         {
             json.WriteNullValue();
@@ -76,7 +76,7 @@ internal static class ResponseWriter
         }
         else
         {
-            json.WriteNull("usage");
+            json.WriteNull("usage"u8);
         }
 
         json.WriteEndObject();
@@ -88,23 +88,23 @@ internal static class ResponseWriter
         {
             case ResponseStatus.Cancelled:
             case ResponseStatus.Incomplete:
-                json.WriteStartObject("status_details");
-                json.WriteString("type", run.Status == ResponseStatus.Cancelled ? "cancelled" : "incomplete");
-                json.WriteString("reason", run.StatusReason);
+                json.WriteStartObject("status_details"u8);
+                json.WriteString("type"u8, run.Status == ResponseStatus.Cancelled ? "cancelled" : "incomplete");
+                json.WriteString("reason"u8, run.StatusReason);
                 json.WriteEndObject();
                 break;
             case ResponseStatus.Failed:
-                json.WriteStartObject("status_details");
-                json.WriteString("type", "failed");
-                json.WriteStartObject("error");
-                json.WriteString("type", run.ErrorType);
-                json.WriteString("code", run.ErrorCode);
-                json.WriteString("message", run.ErrorMessage);
+                json.WriteStartObject("status_details"u8);
+                json.WriteString("type"u8, "failed"u8);
+                json.WriteStartObject("error"u8);
+                json.WriteString("type"u8, run.ErrorType);
+                json.WriteString("code"u8, run.ErrorCode);
+                json.WriteString("message"u8, run.ErrorMessage);
                 json.WriteEndObject();
                 json.WriteEndObject();
                 break;
             default:
-                json.WriteNull("status_details");
+                json.WriteNull("status_details"u8);
                 break;
         }
     }
@@ -116,24 +116,24 @@ internal static class ResponseWriter
         int input = inputText + inputAudio;
         int text = run.ReportedOutputTokens ?? run.OutputTextTokens;
         int audio = run.OutputAudioTokens;
-        json.WriteStartObject("usage");
-        json.WriteNumber("total_tokens", input + text + audio);
-        json.WriteNumber("input_tokens", input);
-        json.WriteNumber("output_tokens", text + audio);
-        json.WriteStartObject("input_token_details");
-        json.WriteNumber("text_tokens", inputText);
-        json.WriteNumber("audio_tokens", inputAudio);
-        json.WriteNumber("image_tokens", 0);
-        json.WriteNumber("cached_tokens", 0);
-        json.WriteStartObject("cached_tokens_details");
-        json.WriteNumber("text_tokens", 0);
-        json.WriteNumber("audio_tokens", 0);
-        json.WriteNumber("image_tokens", 0);
+        json.WriteStartObject("usage"u8);
+        json.WriteNumber("total_tokens"u8, input + text + audio);
+        json.WriteNumber("input_tokens"u8, input);
+        json.WriteNumber("output_tokens"u8, text + audio);
+        json.WriteStartObject("input_token_details"u8);
+        json.WriteNumber("text_tokens"u8, inputText);
+        json.WriteNumber("audio_tokens"u8, inputAudio);
+        json.WriteNumber("image_tokens"u8, 0);
+        json.WriteNumber("cached_tokens"u8, 0);
+        json.WriteStartObject("cached_tokens_details"u8);
+        json.WriteNumber("text_tokens"u8, 0);
+        json.WriteNumber("audio_tokens"u8, 0);
+        json.WriteNumber("image_tokens"u8, 0);
         json.WriteEndObject();
         json.WriteEndObject();
-        json.WriteStartObject("output_token_details");
-        json.WriteNumber("text_tokens", text);
-        json.WriteNumber("audio_tokens", audio);
+        json.WriteStartObject("output_token_details"u8);
+        json.WriteNumber("text_tokens"u8, text);
+        json.WriteNumber("audio_tokens"u8, audio);
         json.WriteEndObject();
         json.WriteEndObject();
     }

@@ -192,8 +192,8 @@ public sealed partial class RealtimeSession
         _speechStartMs = audioStartMs;
         _idleSinceMs = null;
         Utf8JsonWriter json = _writer.Begin(ServerEventType.InputAudioBufferSpeechStarted);
-        json.WriteNumber("audio_start_ms", audioStartMs);
-        json.WriteString("item_id", _speechItemId);
+        json.WriteNumber("audio_start_ms"u8, audioStartMs);
+        json.WriteString("item_id"u8, _speechItemId);
         Send(json);
         _events?.OnSpeechStarted(_speechItemId, audioStartMs);
         _partialTailLength = 0;
@@ -283,8 +283,8 @@ public sealed partial class RealtimeSession
         string itemId = _speechItemId ?? RealtimeIds.NewItem();
         _speechItemId = null;
         Utf8JsonWriter json = _writer.Begin(ServerEventType.InputAudioBufferSpeechStopped);
-        json.WriteNumber("audio_end_ms", audioEndMs);
-        json.WriteString("item_id", itemId);
+        json.WriteNumber("audio_end_ms"u8, audioEndMs);
+        json.WriteString("item_id"u8, itemId);
         Send(json);
         _events?.OnSpeechStopped(itemId, audioEndMs);
 
@@ -317,9 +317,9 @@ public sealed partial class RealtimeSession
         _idleSinceMs = null;
         string itemId = RealtimeIds.NewItem();
         Utf8JsonWriter json = _writer.Begin(ServerEventType.InputAudioBufferTimeoutTriggered);
-        json.WriteNumber("audio_start_ms", _bufferStartMs);
-        json.WriteNumber("audio_end_ms", now);
-        json.WriteString("item_id", itemId);
+        json.WriteNumber("audio_start_ms"u8, _bufferStartMs);
+        json.WriteNumber("audio_end_ms"u8, now);
+        json.WriteString("item_id"u8, itemId);
         Send(json);
         CommitAudio(itemId, _input.Length);
         StartResponse(ResponseParser.Parse(default, _config, _info.Dialect, _conversation));
@@ -363,8 +363,8 @@ public sealed partial class RealtimeSession
         item.Content.Add(part);
         string? previous = _conversation.Insert(item, null);
         Utf8JsonWriter json = _writer.Begin(ServerEventType.InputAudioBufferCommitted);
-        json.WriteString("previous_item_id", previous);
-        json.WriteString("item_id", item.Id);
+        json.WriteString("previous_item_id"u8, previous);
+        json.WriteString("item_id"u8, item.Id);
         Send(json);
         SendItemAddedAndDone(item, previous);
         if (_liveRecognition is { } live && _liveRecognitionItemId == itemId)
@@ -525,9 +525,9 @@ public sealed partial class RealtimeSession
         if (!message.Final)
         {
             Utf8JsonWriter delta = _writer.Begin(ServerEventType.InputAudioTranscriptionDelta);
-            delta.WriteString("item_id", message.ItemId);
-            delta.WriteNumber("content_index", 0);
-            delta.WriteString("delta", message.Text);
+            delta.WriteString("item_id"u8, message.ItemId);
+            delta.WriteNumber("content_index"u8, 0);
+            delta.WriteString("delta"u8, message.Text);
             Send(delta);
             return;
         }
@@ -544,18 +544,18 @@ public sealed partial class RealtimeSession
         int audioTokens = (int)(audioMs / 100);
         int textTokens = ChatHistory.EstimateTokens(message.Text);
         Utf8JsonWriter json = _writer.Begin(ServerEventType.InputAudioTranscriptionCompleted);
-        json.WriteString("item_id", message.ItemId);
-        json.WriteNumber("content_index", 0);
-        json.WriteString("transcript", message.Text);
-        json.WriteStartObject("usage");
-        json.WriteString("type", "tokens");
-        json.WriteNumber("total_tokens", audioTokens + textTokens);
-        json.WriteNumber("input_tokens", audioTokens);
-        json.WriteStartObject("input_token_details");
-        json.WriteNumber("text_tokens", 0);
-        json.WriteNumber("audio_tokens", audioTokens);
+        json.WriteString("item_id"u8, message.ItemId);
+        json.WriteNumber("content_index"u8, 0);
+        json.WriteString("transcript"u8, message.Text);
+        json.WriteStartObject("usage"u8);
+        json.WriteString("type"u8, "tokens"u8);
+        json.WriteNumber("total_tokens"u8, audioTokens + textTokens);
+        json.WriteNumber("input_tokens"u8, audioTokens);
+        json.WriteStartObject("input_token_details"u8);
+        json.WriteNumber("text_tokens"u8, 0);
+        json.WriteNumber("audio_tokens"u8, audioTokens);
         json.WriteEndObject();
-        json.WriteNumber("output_tokens", textTokens);
+        json.WriteNumber("output_tokens"u8, textTokens);
         json.WriteEndObject();
         Send(json);
     }
@@ -569,13 +569,13 @@ public sealed partial class RealtimeSession
         }
 
         Utf8JsonWriter failed = _writer.Begin(ServerEventType.InputAudioTranscriptionFailed);
-        failed.WriteString("item_id", message.ItemId);
-        failed.WriteNumber("content_index", 0);
-        failed.WriteStartObject("error");
-        failed.WriteString("type", "server_error");
-        failed.WriteString("code", "transcription_failed");
-        failed.WriteString("message", message.Error.Message);
-        failed.WriteNull("param");
+        failed.WriteString("item_id"u8, message.ItemId);
+        failed.WriteNumber("content_index"u8, 0);
+        failed.WriteStartObject("error"u8);
+        failed.WriteString("type"u8, "server_error"u8);
+        failed.WriteString("code"u8, "transcription_failed"u8);
+        failed.WriteString("message"u8, message.Error.Message);
+        failed.WriteNull("param"u8);
         failed.WriteEndObject();
         Send(failed);
     }

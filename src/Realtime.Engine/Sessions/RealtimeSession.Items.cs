@@ -71,8 +71,8 @@ public sealed partial class RealtimeSession
     private void SendItemEvent(ServerEventType type, ConversationItem item, string? previous)
     {
         Utf8JsonWriter json = _writer.Begin(type);
-        json.WriteString("previous_item_id", previous);
-        json.WritePropertyName("item");
+        json.WriteString("previous_item_id"u8, previous);
+        json.WritePropertyName("item"u8);
         ItemWriter.Write(json, item, _info.Dialect, includeAudio: false);
         Send(json);
     }
@@ -82,7 +82,7 @@ public sealed partial class RealtimeSession
         ConversationItem item = _conversation.Find(id)
             ?? throw new RequestException(new ClientEventError("item_retrieve_invalid_item_id", $"Error retrieving item: the item with id '{id}' does not exist.", "item_id"));
         Utf8JsonWriter json = _writer.Begin(ServerEventType.ConversationItemRetrieved);
-        json.WritePropertyName("item");
+        json.WritePropertyName("item"u8);
         ItemWriter.Write(json, item, _info.Dialect, includeAudio: true);
         Send(json);
     }
@@ -102,7 +102,7 @@ public sealed partial class RealtimeSession
 
         _conversation.Remove(id);
         Utf8JsonWriter json = _writer.Begin(ServerEventType.ConversationItemDeleted);
-        json.WriteString("item_id", id);
+        json.WriteString("item_id"u8, id);
         Send(json);
     }
 
@@ -151,9 +151,9 @@ public sealed partial class RealtimeSession
         part.AudioLength = Math.Min(part.AudioLength, keepBytes);
         _conversation.Recount(item);
         Utf8JsonWriter json = _writer.Begin(ServerEventType.ConversationItemTruncated);
-        json.WriteString("item_id", id);
-        json.WriteNumber("content_index", contentIndex);
-        json.WriteNumber("audio_end_ms", audioEndMs);
+        json.WriteString("item_id"u8, id);
+        json.WriteNumber("content_index"u8, contentIndex);
+        json.WriteNumber("audio_end_ms"u8, audioEndMs);
         Send(json);
     }
 }

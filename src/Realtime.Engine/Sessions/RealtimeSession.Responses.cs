@@ -381,7 +381,7 @@ public sealed partial class RealtimeSession
             json = BeginPartEvent(ServerEventType.ResponseOutputAudioDone, run, item, outputIndex);
             Send(json);
             json = BeginPartEvent(ServerEventType.ResponseOutputAudioTranscriptDone, run, item, outputIndex);
-            json.WriteString("transcript", text);
+            json.WriteString("transcript"u8, text);
             Send(json);
             _events?.OnAudioDone(run.Id, item.Id, 0, text);
             run.OutputAudioTokens += (int)(part.AudioLength / part.AudioBytesPerMs / 50);
@@ -390,7 +390,7 @@ public sealed partial class RealtimeSession
         {
             part.Text = text;
             json = BeginPartEvent(ServerEventType.ResponseOutputTextDone, run, item, outputIndex);
-            json.WriteString("text", text);
+            json.WriteString("text"u8, text);
             Send(json);
         }
 
@@ -406,12 +406,12 @@ public sealed partial class RealtimeSession
         item.Arguments = run.Arguments.ToString();
         int outputIndex = run.Output.IndexOf(item);
         Utf8JsonWriter json = _writer.Begin(ServerEventType.ResponseFunctionCallArgumentsDone);
-        json.WriteString("response_id", run.Id);
-        json.WriteString("item_id", item.Id);
-        json.WriteNumber("output_index", outputIndex);
-        json.WriteString("call_id", item.CallId);
-        json.WriteString("name", item.Name);
-        json.WriteString("arguments", item.Arguments);
+        json.WriteString("response_id"u8, run.Id);
+        json.WriteString("item_id"u8, item.Id);
+        json.WriteNumber("output_index"u8, outputIndex);
+        json.WriteString("call_id"u8, item.CallId);
+        json.WriteString("name"u8, item.Name);
+        json.WriteString("arguments"u8, item.Arguments);
         Send(json);
         _events?.OnFunctionCall(run.Id, item.Id, item.CallId!, item.Name!, item.Arguments);
         run.OutputTextTokens += ChatHistory.EstimateTokens(item.Arguments);
@@ -500,12 +500,12 @@ public sealed partial class RealtimeSession
         _events?.OnResponseDone(run.Id, run.Status, run.StatusReason, run.ErrorMessage);
 
         json = _writer.Begin(ServerEventType.RateLimitsUpdated);
-        json.WriteStartArray("rate_limits");
+        json.WriteStartArray("rate_limits"u8);
         json.WriteStartObject();
-        json.WriteString("name", "tokens");
-        json.WriteNumber("limit", 15_000_000);
-        json.WriteNumber("remaining", 15_000_000);
-        json.WriteNumber("reset_seconds", 0);
+        json.WriteString("name"u8, "tokens"u8);
+        json.WriteNumber("limit"u8, 15_000_000);
+        json.WriteNumber("remaining"u8, 15_000_000);
+        json.WriteNumber("reset_seconds"u8, 0);
         json.WriteEndObject();
         json.WriteEndArray();
         Send(json);
@@ -515,26 +515,26 @@ public sealed partial class RealtimeSession
     private Utf8JsonWriter BeginPartEvent(ServerEventType type, ResponseRun run, ConversationItem item, int outputIndex)
     {
         Utf8JsonWriter json = _writer.Begin(type);
-        json.WriteString("response_id", run.Id);
-        json.WriteString("item_id", item.Id);
-        json.WriteNumber("output_index", outputIndex);
-        json.WriteNumber("content_index", 0);
+        json.WriteString("response_id"u8, run.Id);
+        json.WriteString("item_id"u8, item.Id);
+        json.WriteNumber("output_index"u8, outputIndex);
+        json.WriteNumber("content_index"u8, 0);
         return json;
     }
 
     private void SendContentPart(ServerEventType type, ResponseRun run, ConversationItem item, int outputIndex, string text)
     {
         Utf8JsonWriter json = BeginPartEvent(type, run, item, outputIndex);
-        json.WriteStartObject("part");
+        json.WriteStartObject("part"u8);
         if (run.Settings.AudioOutput)
         {
-            json.WriteString("type", "audio");
-            json.WriteString("transcript", text);
+            json.WriteString("type"u8, "audio"u8);
+            json.WriteString("transcript"u8, text);
         }
         else
         {
-            json.WriteString("type", "text");
-            json.WriteString("text", text);
+            json.WriteString("type"u8, "text"u8);
+            json.WriteString("text"u8, text);
         }
 
         json.WriteEndObject();
@@ -544,9 +544,9 @@ public sealed partial class RealtimeSession
     private void SendOutputItem(ServerEventType type, ResponseRun run, ConversationItem item, int outputIndex)
     {
         Utf8JsonWriter json = _writer.Begin(type);
-        json.WriteString("response_id", run.Id);
-        json.WriteNumber("output_index", outputIndex);
-        json.WritePropertyName("item");
+        json.WriteString("response_id"u8, run.Id);
+        json.WriteNumber("output_index"u8, outputIndex);
+        json.WritePropertyName("item"u8);
         ItemWriter.Write(json, item, _info.Dialect, includeAudio: false);
         Send(json);
     }

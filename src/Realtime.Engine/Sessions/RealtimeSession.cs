@@ -344,9 +344,9 @@ public sealed partial class RealtimeSession : IWebSocketSession, IInboxConsumer
         if (_info.Dialect == Dialect.Beta)
         {
             json = _writer.Begin(ServerEventType.ConversationCreated);
-            json.WriteStartObject("conversation");
-            json.WriteString("id", _conversation.Id);
-            json.WriteString("object", "realtime.conversation");
+            json.WriteStartObject("conversation"u8);
+            json.WriteString("id"u8, _conversation.Id);
+            json.WriteString("object"u8, "realtime.conversation"u8);
             json.WriteEndObject();
             Send(json);
         }
@@ -402,12 +402,12 @@ public sealed partial class RealtimeSession : IWebSocketSession, IInboxConsumer
     private void SendError(ClientEventError error, string? eventId)
     {
         Utf8JsonWriter json = _writer.Begin(ServerEventType.Error);
-        json.WriteStartObject("error");
-        json.WriteString("type", error.Type);
-        json.WriteString("code", error.Code);
-        json.WriteString("message", error.Message);
-        json.WriteString("param", error.Param);
-        json.WriteString("event_id", eventId);
+        json.WriteStartObject("error"u8);
+        json.WriteString("type"u8, error.Type);
+        json.WriteString("code"u8, error.Code);
+        json.WriteString("message"u8, error.Message);
+        json.WriteString("param"u8, error.Param);
+        json.WriteString("event_id"u8, eventId);
         json.WriteEndObject();
         Send(json);
         _events?.OnError(error.Code, error.Message);

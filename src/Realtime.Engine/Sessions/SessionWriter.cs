@@ -9,7 +9,7 @@ internal static class SessionWriter
 {
     public static void Write(Utf8JsonWriter json, SessionConfig s, Dialect dialect)
     {
-        json.WriteStartObject("session");
+        json.WriteStartObject("session"u8);
         if (dialect == Dialect.Ga)
         {
             WriteGa(json, s);
@@ -24,21 +24,21 @@ internal static class SessionWriter
 
     private static void WriteGa(Utf8JsonWriter json, SessionConfig s)
     {
-        json.WriteString("type", s.IsTranscription ? "transcription" : "realtime");
-        json.WriteString("object", s.IsTranscription ? "realtime.transcription_session" : "realtime.session");
-        json.WriteString("id", s.Id);
+        json.WriteString("type"u8, s.IsTranscription ? "transcription" : "realtime");
+        json.WriteString("object"u8, s.IsTranscription ? "realtime.transcription_session" : "realtime.session");
+        json.WriteString("id"u8, s.Id);
         if (!s.IsTranscription)
         {
-            json.WriteString("model", s.Model);
-            json.WriteStartArray("output_modalities");
+            json.WriteString("model"u8, s.Model);
+            json.WriteStartArray("output_modalities"u8);
             json.WriteStringValue(s.AudioOutput ? "audio" : "text");
             json.WriteEndArray();
-            json.WriteString("instructions", s.Instructions);
+            json.WriteString("instructions"u8, s.Instructions);
         }
 
-        json.WriteStartObject("audio");
-        json.WriteStartObject("input");
-        json.WritePropertyName("format");
+        json.WriteStartObject("audio"u8);
+        json.WriteStartObject("input"u8);
+        json.WritePropertyName("format"u8);
         WriteGaFormat(json, s.InputFormat);
         WriteTranscription(json, "transcription", s.Transcription);
         WriteNoiseReduction(json, "noise_reduction", s.NoiseReduction);
@@ -46,11 +46,11 @@ internal static class SessionWriter
         json.WriteEndObject();
         if (!s.IsTranscription)
         {
-            json.WriteStartObject("output");
-            json.WritePropertyName("format");
+            json.WriteStartObject("output"u8);
+            json.WritePropertyName("format"u8);
             WriteGaFormat(json, s.OutputFormat);
             WriteVoice(json, s);
-            json.WriteNumber("speed", s.Speed);
+            json.WriteNumber("speed"u8, s.Speed);
             json.WriteEndObject();
         }
 
@@ -66,32 +66,32 @@ internal static class SessionWriter
         }
 
         WriteRaw(json, "include", s.IncludeJson);
-        json.WriteNumber("expires_at", s.ExpiresAt);
+        json.WriteNumber("expires_at"u8, s.ExpiresAt);
     }
 
     private static void WriteBeta(Utf8JsonWriter json, SessionConfig s)
     {
-        json.WriteString("id", s.Id);
-        json.WriteString("object", s.IsTranscription ? "realtime.transcription_session" : "realtime.session");
+        json.WriteString("id"u8, s.Id);
+        json.WriteString("object"u8, s.IsTranscription ? "realtime.transcription_session" : "realtime.session");
         if (!s.IsTranscription)
         {
-            json.WriteString("model", s.Model);
-            json.WriteStartArray("modalities");
-            json.WriteStringValue("text");
+            json.WriteString("model"u8, s.Model);
+            json.WriteStartArray("modalities"u8);
+            json.WriteStringValue("text"u8);
             if (s.AudioOutput)
             {
-                json.WriteStringValue("audio");
+                json.WriteStringValue("audio"u8);
             }
 
             json.WriteEndArray();
-            json.WriteString("instructions", s.Instructions);
-            json.WriteString("voice", s.Voice);
+            json.WriteString("instructions"u8, s.Instructions);
+            json.WriteString("voice"u8, s.Voice);
         }
 
-        json.WriteString("input_audio_format", BetaFormat(s.InputFormat));
+        json.WriteString("input_audio_format"u8, BetaFormat(s.InputFormat));
         if (!s.IsTranscription)
         {
-            json.WriteString("output_audio_format", BetaFormat(s.OutputFormat));
+            json.WriteString("output_audio_format"u8, BetaFormat(s.OutputFormat));
         }
 
         WriteTranscription(json, "input_audio_transcription", s.Transcription);
@@ -101,16 +101,16 @@ internal static class SessionWriter
         {
             WriteTools(json, s.Tools);
             WriteToolChoice(json, s);
-            json.WriteNumber("temperature", s.Temperature);
+            json.WriteNumber("temperature"u8, s.Temperature);
             WriteMaxTokens(json, "max_response_output_tokens", s.MaxOutputTokens);
-            json.WriteNumber("speed", s.Speed);
+            json.WriteNumber("speed"u8, s.Speed);
             WriteRaw(json, "tracing", s.TracingJson);
             WriteRaw(json, "prompt", s.PromptJson);
         }
 
-        json.WriteNull("client_secret");
+        json.WriteNull("client_secret"u8);
         WriteRaw(json, "include", s.IncludeJson);
-        json.WriteNumber("expires_at", s.ExpiresAt);
+        json.WriteNumber("expires_at"u8, s.ExpiresAt);
     }
 
     public static void WriteGaFormat(Utf8JsonWriter json, AudioFormat format)
@@ -118,11 +118,11 @@ internal static class SessionWriter
         json.WriteStartObject();
         switch (format)
         {
-            case AudioFormat.G711Ulaw: json.WriteString("type", "audio/pcmu"); break;
-            case AudioFormat.G711Alaw: json.WriteString("type", "audio/pcma"); break;
+            case AudioFormat.G711Ulaw: json.WriteString("type"u8, "audio/pcmu"u8); break;
+            case AudioFormat.G711Alaw: json.WriteString("type"u8, "audio/pcma"u8); break;
             default:
-                json.WriteString("type", "audio/pcm");
-                json.WriteNumber("rate", 24000);
+                json.WriteString("type"u8, "audio/pcm"u8);
+                json.WriteNumber("rate"u8, 24000);
                 break;
         }
 
@@ -140,32 +140,32 @@ internal static class SessionWriter
     {
         if (s.VoiceIsCustom)
         {
-            json.WriteStartObject("voice");
-            json.WriteString("id", s.Voice);
+            json.WriteStartObject("voice"u8);
+            json.WriteString("id"u8, s.Voice);
             json.WriteEndObject();
         }
         else
         {
-            json.WriteString("voice", s.Voice);
+            json.WriteString("voice"u8, s.Voice);
         }
     }
 
     public static void WriteTools(Utf8JsonWriter json, IReadOnlyList<ToolDefinition> tools)
     {
-        json.WriteStartArray("tools");
+        json.WriteStartArray("tools"u8);
         foreach (ToolDefinition tool in tools)
         {
             json.WriteStartObject();
-            json.WriteString("type", "function");
-            json.WriteString("name", tool.Name);
+            json.WriteString("type"u8, "function"u8);
+            json.WriteString("name"u8, tool.Name);
             if (tool.Description is not null)
             {
-                json.WriteString("description", tool.Description);
+                json.WriteString("description"u8, tool.Description);
             }
 
             if (tool.ParametersJson is not null)
             {
-                json.WritePropertyName("parameters");
+                json.WritePropertyName("parameters"u8);
                 json.WriteRawValue(tool.ParametersJson, skipInputValidation: true);
             }
 
@@ -179,14 +179,14 @@ internal static class SessionWriter
     {
         if (s.ToolChoice == "function")
         {
-            json.WriteStartObject("tool_choice");
-            json.WriteString("type", "function");
-            json.WriteString("name", s.ToolChoiceFunction);
+            json.WriteStartObject("tool_choice"u8);
+            json.WriteString("type"u8, "function"u8);
+            json.WriteString("name"u8, s.ToolChoiceFunction);
             json.WriteEndObject();
         }
         else
         {
-            json.WriteString("tool_choice", s.ToolChoice);
+            json.WriteString("tool_choice"u8, s.ToolChoice);
         }
     }
 
@@ -211,9 +211,9 @@ internal static class SessionWriter
         }
 
         json.WriteStartObject(name);
-        json.WriteString("model", t.Model);
-        json.WriteString("language", t.Language);
-        json.WriteString("prompt", t.Prompt);
+        json.WriteString("model"u8, t.Model);
+        json.WriteString("language"u8, t.Language);
+        json.WriteString("prompt"u8, t.Prompt);
         json.WriteEndObject();
     }
 
@@ -226,7 +226,7 @@ internal static class SessionWriter
         }
 
         json.WriteStartObject(name);
-        json.WriteString("type", type);
+        json.WriteString("type"u8, type);
         json.WriteEndObject();
     }
 
@@ -234,38 +234,38 @@ internal static class SessionWriter
     {
         if (t is null)
         {
-            json.WriteNull("turn_detection");
+            json.WriteNull("turn_detection"u8);
             return;
         }
 
-        json.WriteStartObject("turn_detection");
-        json.WriteString("type", t.Semantic ? "semantic_vad" : "server_vad");
+        json.WriteStartObject("turn_detection"u8);
+        json.WriteString("type"u8, t.Semantic ? "semantic_vad" : "server_vad");
         if (t.Semantic)
         {
-            json.WriteString("eagerness", t.Eagerness);
+            json.WriteString("eagerness"u8, t.Eagerness);
         }
         else
         {
-            json.WriteNumber("threshold", t.Threshold);
-            json.WriteNumber("prefix_padding_ms", t.PrefixPaddingMs);
-            json.WriteNumber("silence_duration_ms", t.SilenceDurationMs);
+            json.WriteNumber("threshold"u8, t.Threshold);
+            json.WriteNumber("prefix_padding_ms"u8, t.PrefixPaddingMs);
+            json.WriteNumber("silence_duration_ms"u8, t.SilenceDurationMs);
             if (responses)
             {
                 if (t.IdleTimeoutMs is int idle)
                 {
-                    json.WriteNumber("idle_timeout_ms", idle);
+                    json.WriteNumber("idle_timeout_ms"u8, idle);
                 }
                 else
                 {
-                    json.WriteNull("idle_timeout_ms");
+                    json.WriteNull("idle_timeout_ms"u8);
                 }
             }
         }
 
         if (responses)
         {
-            json.WriteBoolean("create_response", t.CreateResponse);
-            json.WriteBoolean("interrupt_response", t.InterruptResponse);
+            json.WriteBoolean("create_response"u8, t.CreateResponse);
+            json.WriteBoolean("interrupt_response"u8, t.InterruptResponse);
         }
 
         json.WriteEndObject();
