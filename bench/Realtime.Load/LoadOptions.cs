@@ -29,6 +29,11 @@ public sealed class LoadOptions
 
     public int OverheadSeconds { get; private set; } = 5;
 
+    /// <summary>`--workloads text,single,handshake,append20,append100`: the overhead workloads to run (all by default), e.g. one at a time under a profiler.</summary>
+    public string[] Workloads { get; private set; } = ["text", "single", "handshake", "append20", "append100"];
+
+    public bool Runs(string workload) => Workloads.Contains(workload);
+
     public static LoadOptions Parse(string[] args)
     {
         var options = new LoadOptions();
@@ -65,6 +70,7 @@ public sealed class LoadOptions
                 case "--settle": options.SettleSeconds = Bounded(int.Parse(value, CultureInfo.InvariantCulture), 1, 600, "--settle"); break;
 
                 case "--seconds": options.OverheadSeconds = Bounded(int.Parse(value, CultureInfo.InvariantCulture), 1, 120, "--seconds"); break;
+                case "--workloads": options.Workloads = value.Split(','); break;
                 case "--vad": options.Vad = value is "silero" or "energy" ? value : throw new ArgumentException("--vad silero|energy"); break;
                 default: throw new ArgumentException("unknown option " + args[i]);
             }

@@ -44,6 +44,16 @@ public static class OverheadReport
 
         Row(text, "20 ms appends x32, no VAD: server CPU µs per append", stock, others, r => r.CpuUsPerAppend20, higherIsBetter: false, 1);
         Row(text, "100 ms appends x32: server CPU µs per append", stock, others, r => r.CpuUsPerAppend100, higherIsBetter: false, 1);
+        Row(text, "context switches per response, 32 connections", stock, others, r => r.SwitchesPerResponse, higherIsBetter: false, 2);
+        Row(text, "context switches per response, 1 connection", stock, others, r => r.SwitchesPerResponseSingle, higherIsBetter: false, 2);
+        Row(text, "context switches per session (handshake + close)", stock, others, r => r.SwitchesPerSession, higherIsBetter: false, 2);
+        Row(text, "context switches per 20 ms append", stock, others, r => r.SwitchesPerAppend20, higherIsBetter: false, 2);
+        Row(text, "context switches per 100 ms append", stock, others, r => r.SwitchesPerAppend100, higherIsBetter: false, 2);
+        CostRows(text, "response, 32 connections", stock, others, r => r.ResponseCost);
+        CostRows(text, "response, 1 connection", stock, others, r => r.ResponseCostSingle);
+        CostRows(text, "session (handshake + close)", stock, others, r => r.SessionCost);
+        CostRows(text, "20 ms append", stock, others, r => r.AppendCost20);
+        CostRows(text, "100 ms append", stock, others, r => r.AppendCost100);
         text.Append("| errors | ").Append(stock.Errors);
         foreach (OverheadResult r in others)
         {
@@ -53,6 +63,12 @@ public static class OverheadReport
         text.AppendLine(" |");
         text.AppendLine();
         return text.ToString();
+    }
+
+    private static void CostRows(StringBuilder text, string operation, OverheadResult stock, OverheadResult[] others, Func<OverheadResult, OperationCost> cost)
+    {
+        Row(text, $"bytes allocated per {operation}", stock, others, r => cost(r).AllocatedBytes, higherIsBetter: false, 0);
+        Row(text, $"thread-pool work items per {operation}", stock, others, r => cost(r).ThreadPoolItems, higherIsBetter: false, 2);
     }
 
     private static void Row(StringBuilder text, string label, OverheadResult stock, OverheadResult[] others, Func<OverheadResult, double> value, bool higherIsBetter, int decimals)

@@ -36,11 +36,30 @@ public sealed class OverheadRunner(LoadOptions options, ServerLauncher launcher)
             await HandshakesAsync(server, uri, TimeSpan.FromSeconds(3), result.Errors);
             await AppendsAsync(server, uri, 20, TimeSpan.FromSeconds(3), result.Errors);
 
-            (result.ResponsesPerSecond, result.CpuUsPerResponse, _) = await TextResponsesAsync(server, uri, Connections, Window, result.Errors);
-            (_, result.CpuUsPerResponseSingle, result.SingleLatencyMs) = await TextResponsesAsync(server, uri, 1, Window, result.Errors);
-            (result.SessionsPerSecond, result.CpuUsPerSession) = await HandshakesAsync(server, uri, Window, result.Errors);
-            result.CpuUsPerAppend20 = await AppendsAsync(server, uri, 20, Window, result.Errors);
-            result.CpuUsPerAppend100 = await AppendsAsync(server, uri, 100, Window, result.Errors);
+            if (options.Runs("text"))
+            {
+                (result.ResponsesPerSecond, result.CpuUsPerResponse, _, result.SwitchesPerResponse, result.ResponseCost) = await TextResponsesAsync(server, uri, Connections, Window, result.Errors);
+            }
+
+            if (options.Runs("single"))
+            {
+                (_, result.CpuUsPerResponseSingle, result.SingleLatencyMs, result.SwitchesPerResponseSingle, result.ResponseCostSingle) = await TextResponsesAsync(server, uri, 1, Window, result.Errors);
+            }
+
+            if (options.Runs("handshake"))
+            {
+                (result.SessionsPerSecond, result.CpuUsPerSession, result.SwitchesPerSession, result.SessionCost) = await HandshakesAsync(server, uri, Window, result.Errors);
+            }
+
+            if (options.Runs("append20"))
+            {
+                (result.CpuUsPerAppend20, result.SwitchesPerAppend20, result.AppendCost20) = await AppendsAsync(server, uri, 20, Window, result.Errors);
+            }
+
+            if (options.Runs("append100"))
+            {
+                (result.CpuUsPerAppend100, result.SwitchesPerAppend100, result.AppendCost100) = await AppendsAsync(server, uri, 100, Window, result.Errors);
+            }
         }
 
         foreach (int count in options.Idle)
@@ -57,7 +76,7 @@ public sealed class OverheadRunner(LoadOptions options, ServerLauncher launcher)
     }
 
     /// <summary>Each connection sends response.create, waits for response.done, and again, for the window.</summary>
-    private async Task<(double PerSecond, double CpuUs, double[] LatencyMs)> TextResponsesAsync(ServerProcess server, Uri uri, int connections, TimeSpan window, ErrorCounts errors)
+    private async Task<(double PerSecond, double CpuUs, double[] LatencyMs, double Switches, OperationCost Cost)> TextResponsesAsync(ServerProcess server, Uri uri, int connections, TimeSpan window, ErrorCounts errors)
     {
         var clients = new ResponseClient[connections];
         for (int i = 0; i < connections; i++)
@@ -69,6 +88,7 @@ public sealed class OverheadRunner(LoadOptions options, ServerLauncher launcher)
             }
         }
 
+        RuntimeCounters? countersBefore = await server.RuntimeCountersAsync();
         ProcessSample before = server.Sample();
         long stop = Stopwatch.GetTimestamp() + (long)(window.TotalSeconds * Stopwatch.Frequency);
         var latencies = new List<double>[connections];
@@ -88,15 +108,17 @@ public sealed class OverheadRunner(LoadOptions options, ServerLauncher launcher)
             }
         }));
         ProcessSample after = server.Sample();
+        RuntimeCounters? countersAfter = await server.RuntimeCountersAsync();
         await Parallel.ForEachAsync(clients, async (c, _) => await c.Socket.DisposeAsync());
         double[] all = latencies.SelectMany(l => l).Order().ToArray();
         double seconds = (double)(after.Timestamp - before.Timestamp) / Stopwatch.Frequency;
-        return (all.Length / seconds, (after.CpuSeconds - before.CpuSeconds) * 1e6 / Math.Max(1, all.Length), all);
+        return (all.Length / seconds, (after.CpuSeconds - before.CpuSeconds) * 1e6 / Math.Max(1, all.Length), all, (double)after.SwitchesSince(before) / Math.Max(1, all.Length), RuntimeCounters.PerOperation(countersBefore, countersAfter, all.Length));
     }
 
     /// <summary>Four openers each connect, wait for session.created, close and wait for the server's close, for the window.</summary>
-    private async Task<(double PerSecond, double CpuUs)> HandshakesAsync(ServerProcess server, Uri uri, TimeSpan window, ErrorCounts errors)
+    private async Task<(double PerSecond, double CpuUs, double Switches, OperationCost Cost)> HandshakesAsync(ServerProcess server, Uri uri, TimeSpan window, ErrorCounts errors)
     {
+        RuntimeCounters? countersBefore = await server.RuntimeCountersAsync();
         ProcessSample before = server.Sample();
         long stop = Stopwatch.GetTimestamp() + (long)(window.TotalSeconds * Stopwatch.Frequency);
         int sessions = 0;
@@ -116,12 +138,13 @@ public sealed class OverheadRunner(LoadOptions options, ServerLauncher launcher)
         // Let the server finish the last closes before the sample.
         await Task.Delay(200);
         ProcessSample after = server.Sample();
+        RuntimeCounters? countersAfter = await server.RuntimeCountersAsync();
         double seconds = (double)(after.Timestamp - before.Timestamp) / Stopwatch.Frequency;
-        return (sessions / seconds, (after.CpuSeconds - before.CpuSeconds) * 1e6 / Math.Max(1, sessions));
+        return (sessions / seconds, (after.CpuSeconds - before.CpuSeconds) * 1e6 / Math.Max(1, sessions), (double)after.SwitchesSince(before) / Math.Max(1, sessions), RuntimeCounters.PerOperation(countersBefore, countersAfter, sessions));
     }
 
     /// <summary>32 connections with turn detection off each append pcm16 at 24 kHz paced at real time: CPU µs per append.</summary>
-    private async Task<double> AppendsAsync(ServerProcess server, Uri uri, int chunkMs, TimeSpan window, ErrorCounts errors)
+    private async Task<(double CpuUs, double Switches, OperationCost Cost)> AppendsAsync(ServerProcess server, Uri uri, int chunkMs, TimeSpan window, ErrorCounts errors)
     {
         byte[] append = AppendMessage(chunkMs);
         var clients = new ResponseClient[Connections];
@@ -141,6 +164,7 @@ public sealed class OverheadRunner(LoadOptions options, ServerLauncher launcher)
         }
 
         int appends = 0;
+        RuntimeCounters? countersBefore = await server.RuntimeCountersAsync();
         ProcessSample before = server.Sample();
         long start = Stopwatch.GetTimestamp();
         long stop = start + (long)(window.TotalSeconds * Stopwatch.Frequency);
@@ -172,8 +196,9 @@ public sealed class OverheadRunner(LoadOptions options, ServerLauncher launcher)
             }
         }));
         ProcessSample after = server.Sample();
+        RuntimeCounters? countersAfter = await server.RuntimeCountersAsync();
         await Parallel.ForEachAsync(clients, async (c, _) => await c.Socket.DisposeAsync());
-        return (after.CpuSeconds - before.CpuSeconds) * 1e6 / Math.Max(1, appends);
+        return ((after.CpuSeconds - before.CpuSeconds) * 1e6 / Math.Max(1, appends), (double)after.SwitchesSince(before) / Math.Max(1, appends), RuntimeCounters.PerOperation(countersBefore, countersAfter, appends));
     }
 
     private async Task<IdleFigures> IdleAsync(ServerProcess server, Uri uri, int count, ErrorCounts errors)
@@ -253,5 +278,19 @@ public sealed class OverheadResult(string target)
     public double CpuUsPerSession { get; set; }
     public double CpuUsPerAppend20 { get; set; }
     public double CpuUsPerAppend100 { get; set; }
+
+    // Context switches of the server's threads per operation: the thread hand-offs each one costs.
+    public double SwitchesPerResponse { get; set; }
+    public double SwitchesPerResponseSingle { get; set; }
+    public double SwitchesPerSession { get; set; }
+    public double SwitchesPerAppend20 { get; set; }
+    public double SwitchesPerAppend100 { get; set; }
+
+    // Allocations, thread-pool work items and lock contentions per operation (the server's /diagnostics/runtime).
+    public OperationCost ResponseCost { get; set; } = OperationCost.Unknown;
+    public OperationCost ResponseCostSingle { get; set; } = OperationCost.Unknown;
+    public OperationCost SessionCost { get; set; } = OperationCost.Unknown;
+    public OperationCost AppendCost20 { get; set; } = OperationCost.Unknown;
+    public OperationCost AppendCost100 { get; set; } = OperationCost.Unknown;
     public Dictionary<int, IdleFigures> Idle { get; } = [];
 }

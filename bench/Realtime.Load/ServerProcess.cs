@@ -86,7 +86,35 @@ public sealed class ServerProcess : IAsyncDisposable
             }
         }
 
-        return new ProcessSample(cpu, system, rss, Stopwatch.GetTimestamp());
+        return new ProcessSample(cpu, system, rss, Stopwatch.GetTimestamp(), ContextSwitches());
+    }
+
+    /// <summary>Voluntary + involuntary context switches of each of the process's threads so far.</summary>
+    private Dictionary<int, long> ContextSwitches()
+    {
+        var perThread = new Dictionary<int, long>();
+        foreach (string task in Directory.EnumerateDirectories($"/proc/{Pid}/task"))
+        {
+            try
+            {
+                long total = 0;
+                foreach (string line in File.ReadLines(Path.Combine(task, "status")))
+                {
+                    if (line.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal) || line.StartsWith("nonvoluntary_ctxt_switches:", StringComparison.Ordinal))
+                    {
+                        total += long.Parse(line.AsSpan(line.IndexOf(':') + 1).Trim(), CultureInfo.InvariantCulture);
+                    }
+                }
+
+                perThread[int.Parse(Path.GetFileName(task), CultureInfo.InvariantCulture)] = total;
+            }
+            catch (IOException)
+            {
+                // The thread ended between the listing and the read.
+            }
+        }
+
+        return perThread;
     }
 
     /// <summary>Managed heap after a forced full GC (diagnostics endpoint), or -1 when the server does not offer it.</summary>
@@ -100,6 +128,20 @@ public sealed class ServerProcess : IAsyncDisposable
 
         using JsonDocument body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         return body.RootElement.GetProperty("managed_heap_bytes").GetInt64();
+    }
+
+    /// <summary>Allocation, thread-pool and lock counters (diagnostics endpoint, no GC), or null when the server does not offer them.</summary>
+    public async Task<RuntimeCounters?> RuntimeCountersAsync()
+    {
+        using HttpResponseMessage response = await _http.GetAsync($"http://127.0.0.1:{Port}/diagnostics/runtime");
+        if (!response.IsSuccessStatusCode)
+        {
+            return null;
+        }
+
+        using JsonDocument body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        JsonElement root = body.RootElement;
+        return new RuntimeCounters(root.GetProperty("allocated_bytes").GetInt64(), root.GetProperty("threadpool_completed_items").GetInt64(), root.GetProperty("lock_contentions").GetInt64());
     }
 
     /// <summary>The server's own-time histogram as its /metrics page shows it now (empty when it has none).</summary>

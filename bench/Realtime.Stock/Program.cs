@@ -29,6 +29,11 @@ app.MapGet("/diagnostics/memory", (HttpContext context) =>
     return Results.Json(new MemoryReport(info.HeapSizeBytes - info.FragmentedBytes, Environment.WorkingSet), StockJsonContext.Default.MemoryReport);
 });
 
+// Runtime counters without a GC, the same contract as the real server's: allocations, thread-pool items, lock contentions.
+app.MapGet("/diagnostics/runtime", (HttpContext context) => context.Connection.RemoteIpAddress is { } peer && IPAddress.IsLoopback(peer)
+    ? Results.Json(new RuntimeReport(GC.GetTotalAllocatedBytes(false), GC.CollectionCount(0), ThreadPool.CompletedWorkItemCount, ThreadPool.ThreadCount, Monitor.LockContentionCount), StockJsonContext.Default.RuntimeReport)
+    : Results.NotFound());
+
 app.Map("/v1/realtime", async (HttpContext context) =>
 {
     if (!context.WebSockets.IsWebSocketRequest)

@@ -9,6 +9,8 @@ namespace Realtime.Stock;
 // Realtime API does).
 public sealed record MemoryReport(long ManagedHeapBytes, long WorkingSetBytes);
 
+public sealed record RuntimeReport(long AllocatedBytes, int Gen0Collections, long ThreadpoolCompletedItems, int ThreadpoolThreads, long LockContentions);
+
 public sealed class AudioFormatInfo
 {
     public string Type { get; set; } = "audio/pcm";
@@ -92,6 +94,7 @@ public sealed record ErrorEvent(string Type, string EventId, ErrorInfo Error);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(MemoryReport))]
+[JsonSerializable(typeof(RuntimeReport))]
 [JsonSerializable(typeof(SessionEvent))]
 [JsonSerializable(typeof(ResponseEvent))]
 [JsonSerializable(typeof(ItemEvent))]

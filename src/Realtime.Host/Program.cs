@@ -7,5 +7,5 @@ if (BackendModeServer.IsRequested(args))
 }
 else
 {
-    RealtimeServer.Build(args).Run();
+    RealtimeServer.BuildProcess(args).Run();
 }

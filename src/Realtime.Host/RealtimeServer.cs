@@ -13,8 +13,18 @@ namespace Realtime.Host;
 /// <summary>Builds the server; Program runs it and the tests start it in-process on 127.0.0.1:0.</summary>
 public static class RealtimeServer
 {
+    /// <summary>
+    /// Builds the server for this process (the executable's entry): as <see cref="Build"/>, and with
+    /// <c>Realtime:WebSocket:InlineScheduling</c> on, socket completions run on the socket engine's own threads.
+    /// </summary>
+    public static WebApplication BuildProcess(string[] args) => Build(args, configure: null, ownsProcess: true);
+
     /// <summary>Builds the application from standard configuration (appsettings, `__` environment, command line).</summary>
-    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    /// <param name="ownsProcess">
+    /// The server is the process (not a test host): it may set process-wide runtime switches, which must be set before
+    /// the first socket is used and would otherwise change every other socket user in the process.
+    /// </param>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null, bool ownsProcess = false)
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(args);
         builder.Services.AddOptions<RealtimeServerOptions>()
@@ -35,6 +45,11 @@ public static class RealtimeServer
         // Endpoints are bound in code from the standard `urls` setting: TLS first, then the realtime middleware.
         // (Kestrel logs once that it overrides `urls` with these endpoints; that is expected.)
         bool inline = builder.Configuration.GetValue($"{RealtimeServerOptions.SectionName}:WebSocket:{nameof(RealtimeWebSocketOptions.InlineScheduling)}", true);
+        if (ownsProcess && inline)
+        {
+            SocketCompletions.PreferInline();
+        }
+
         builder.WebHost.UseSockets(sockets =>
         {
             sockets.MaxReadBufferSize = RealtimeConnectionRunner.TransportReadBufferBytes;

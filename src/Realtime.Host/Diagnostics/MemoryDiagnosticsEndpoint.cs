@@ -16,20 +16,23 @@ internal static class MemoryDiagnosticsEndpoint
     public const string EnabledKey = "Realtime:Diagnostics:Enabled";
     public const string Path = "/diagnostics/memory";
 
+    /// <summary>Runtime counters without a GC: divided by operations, the load generator's allocations, thread-pool work items and lock contentions per response, session or append.</summary>
+    public const string RuntimePath = "/diagnostics/runtime";
+
     /// <summary>Maps the endpoint when enabled in configuration; otherwise the path stays unknown (404).</summary>
     public static void Map(WebApplication app)
     {
         if (bool.TryParse(app.Configuration[EnabledKey], out bool enabled) && enabled)
         {
             app.MapGet(Path, HandleAsync);
+            app.MapGet(RuntimePath, HandleRuntimeAsync);
         }
     }
 
     public static async Task HandleAsync(HttpContext context)
     {
-        if (context.Connection.RemoteIpAddress is not { } peer || !IPAddress.IsLoopback(peer))
+        if (!FromLoopback(context))
         {
-            context.Response.StatusCode = StatusCodes.Status404NotFound;
             return;
         }
 
@@ -53,6 +56,44 @@ internal static class MemoryDiagnosticsEndpoint
             writer.WriteEndObject();
         }
 
+        await WriteAsync(context, body);
+    }
+
+    public static async Task HandleRuntimeAsync(HttpContext context)
+    {
+        if (!FromLoopback(context))
+        {
+            return;
+        }
+
+        var body = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(body))
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("allocated_bytes", GC.GetTotalAllocatedBytes(precise: false));
+            writer.WriteNumber("gen0_collections", GC.CollectionCount(0));
+            writer.WriteNumber("threadpool_completed_items", ThreadPool.CompletedWorkItemCount);
+            writer.WriteNumber("threadpool_threads", ThreadPool.ThreadCount);
+            writer.WriteNumber("lock_contentions", Monitor.LockContentionCount);
+            writer.WriteEndObject();
+        }
+
+        await WriteAsync(context, body);
+    }
+
+    private static bool FromLoopback(HttpContext context)
+    {
+        if (context.Connection.RemoteIpAddress is { } peer && IPAddress.IsLoopback(peer))
+        {
+            return true;
+        }
+
+        context.Response.StatusCode = StatusCodes.Status404NotFound;
+        return false;
+    }
+
+    private static async Task WriteAsync(HttpContext context, System.Buffers.ArrayBufferWriter<byte> body)
+    {
         context.Response.ContentType = "application/json";
         context.Response.ContentLength = body.WrittenCount;
         await context.Response.Body.WriteAsync(body.WrittenMemory, context.RequestAborted);
