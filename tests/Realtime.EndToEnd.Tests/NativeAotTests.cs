@@ -41,6 +41,18 @@ public sealed class NativeAotTests
             string health = await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/healthz"), Cancel);
             Assert.Contains("\"builtin:echo\":{\"ready\":true", health, StringComparison.Ordinal);
 
+            // The browser console is embedded in the binary: the page and every asset it loads come from the AOT build.
+            string page = await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/"), Cancel);
+            Assert.Contains("id=\"transcript\"", page, StringComparison.Ordinal);
+            string pageAndScript = page + await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/console/console.js"), Cancel);
+            foreach (string asset in new[] { "console.js", "console.css", "capture-worklet.js", "playback-worklet.js" })
+            {
+                Assert.Contains($"/console/{asset}", pageAndScript, StringComparison.Ordinal);
+                using HttpResponseMessage served = await http.GetAsync(new Uri($"http://127.0.0.1:{port}/console/{asset}"), Cancel);
+                Assert.Equal(System.Net.HttpStatusCode.OK, served.StatusCode);
+                Assert.True((await served.Content.ReadAsByteArrayAsync(Cancel)).Length > 500, asset);
+            }
+
             using var socket = new ClientWebSocket();
             await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/v1/realtime?model=gpt-realtime"), Cancel);
             Assert.Equal("session.created", (await ReceiveAsync(socket)).GetProperty("type").GetString());

@@ -286,7 +286,11 @@ public sealed class WebSocketConnection : IMessageOutput
         while (!writer.IsCompleted)
         {
             long flushes = Volatile.Read(ref _flushes);
-            if (await Task.WhenAny(writer, Task.Delay(_options.CloseTimeout, CancellationToken.None)).ConfigureAwait(false) == writer)
+            // WaitAsync drops its timer as soon as the writer ends. (A Task.Delay raced with WhenAny stayed in the
+            // timer queue for the whole close timeout after every connection, and fired later: ~15,000 timers pending
+            // in the handshake workload, then a burst of timer work items seconds after the sessions had gone.)
+            await writer.WaitAsync(_options.CloseTimeout).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (writer.IsCompleted)
             {
                 return;
             }
