@@ -63,6 +63,11 @@ internal sealed partial class TwilioCall
         {
             await RunToolsAsync(calls).ConfigureAwait(false);
         }
+        catch (OperationCanceledException) when (_ended.IsCancellationRequested)
+        {
+            // The caller hung up while the webhook was working: nobody is left to hear the answer. Not an error.
+            _logger.LogDebug("Call {CallSid}: tool calls abandoned, the call ended", _callSid);
+        }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // A bug here must not go unobserved or end the process: the call goes on without this answer.

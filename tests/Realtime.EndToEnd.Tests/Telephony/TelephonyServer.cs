@@ -27,6 +27,9 @@ public sealed class TelephonyServer : IAsyncLifetime
     public const string ToolName = "what_is_the_forecast";
     public const string ToolAnswer = "It is sunny and twenty one degrees in Paris.";
 
+    /// <summary>How long the server waits for the tool webhook (Realtime:Telephony:ToolTimeoutMs).</summary>
+    public const int ToolTimeoutMs = 2000;
+
     private WebApplication? _app;
     private WebApplication? _webhook;
 
@@ -52,6 +55,21 @@ public sealed class TelephonyServer : IAsyncLifetime
         {
             using JsonDocument body = await JsonDocument.ParseAsync(context.Request.Body);
             ToolCalls.Enqueue(body.RootElement.Clone());
+            // Calls whose sid says so get a failing webhook: an HTTP 500, or no answer within the tool timeout.
+            string callSid = body.RootElement.GetProperty("callSid").GetString() ?? "";
+            if (callSid.Contains("fail", StringComparison.Ordinal))
+            {
+                context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+                await context.Response.WriteAsync("internal error");
+                return;
+            }
+
+            if (callSid.Contains("slow", StringComparison.Ordinal))
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(ToolTimeoutMs * 3), context.RequestAborted).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                return;
+            }
+
             await context.Response.WriteAsync(ToolAnswer);
         });
         await _webhook.StartAsync();
@@ -68,6 +86,7 @@ public sealed class TelephonyServer : IAsyncLifetime
                 $"--Realtime:Telephony:TwilioAuthToken={AuthToken}",
                 $"--Realtime:Telephony:ToolWebhook={hookAddress}/tool",
                 "--Realtime:Telephony:DtmfBatchMs=300",
+                $"--Realtime:Telephony:ToolTimeoutMs={ToolTimeoutMs}",
                 // The echo LLM calls the tool whose name words the caller says; pocketsphinx reliably hears only the
                 // first word of the µ-law question ("what ..."), so the forecast tool is named by it.
                 $"--Realtime:Telephony:Tools:0:Name={ToolName}",

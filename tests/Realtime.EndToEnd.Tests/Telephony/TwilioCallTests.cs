@@ -109,6 +109,35 @@ public sealed partial class TwilioCallTests(TelephonyServer server)
         Assert.Contains("realtime_telephony_tool_calls_total{otel_scope_name=\"Realtime.Fast\",result=\"ok\"}", metrics, StringComparison.Ordinal);
     }
 
+    /// <summary>A webhook that fails or never answers: the model gets the tool's error as its output and speaks about it.</summary>
+    [Theory]
+    [InlineData("CAtoolfail00000000000000000000001", "the tool webhook answered HTTP 500", "error")]
+    [InlineData("CAtoolslow00000000000000000000001", "the tool webhook did not answer within 2 s", "timeout")]
+    public async Task AFailingToolWebhookBecomesAToolErrorTheModelSpeaksAbout(string callSid, string why, string result)
+    {
+        await using FakeTwilio call = await FakeTwilio.CallAsync(server.StreamUri, Key, callSid, TestContext.Current.CancellationToken);
+        await call.SayAsync(WeatherQuestion);
+        await FakeTwilio.WaitUntilAsync(() => CompleteItems(call).Count >= 1 && call.Idle, "the answer to play to its end");
+
+        JsonElement tool = Assert.Single(server.ToolCalls, c => c.GetProperty("callSid").GetString() == callSid);
+        Assert.Equal(TelephonyServer.ToolName, tool.GetProperty("name").GetString());
+        // The model's input was the error (the echo model reads its tool output back), and it was spoken.
+        string error = $"{{\"error\":\"Tool {TelephonyServer.ToolName} failed: {why}.\"}}";
+        Assert.Contains(LinesOf(callSid), l => l.Message.Contains("assistant said \"The tool returned: " + error, StringComparison.Ordinal));
+        short[] pcm = CallAudio.Decode(CompleteItems(call)[0].Audio);
+        Assert.InRange(pcm.Length / 8000.0, 2.0, 15.0);
+        Assert.True(CallAudio.Rms(pcm) > 1000, $"answer too quiet: rms {CallAudio.Rms(pcm):0}");
+        CapturedLog failed = await WaitForLineAsync(callSid, $"tool {TelephonyServer.ToolName} failed ({result})");
+        Assert.Contains(error, failed.Message, StringComparison.Ordinal);
+
+        using var http = new HttpClient();
+        string metrics = await http.GetStringAsync(new Uri(server.Http, "/metrics"), TestContext.Current.CancellationToken);
+        Assert.Contains($"realtime_telephony_tool_calls_total{{otel_scope_name=\"Realtime.Fast\",result=\"{result}\"}}", metrics, StringComparison.Ordinal);
+        await call.SendStopAsync();
+        await call.Closed.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, call.CloseStatus);
+    }
+
     [Fact]
     public async Task TheCallersWordsReachTheLlmAndItsAnswerIsSpoken()
     {
