@@ -52,18 +52,23 @@ done
 
 for i in $(seq 1 "$replicas"); do
   replica_port=$((port + 1 + i))
+  ready=""
   for _ in $(seq 1 600); do
-    curl -fs "http://127.0.0.1:$replica_port/readyz" >/dev/null 2>&1 && break
+    if curl -fs "http://127.0.0.1:$replica_port/readyz" >/dev/null 2>&1; then ready=1; break; fi
     kill -0 "${pids[$((i - 1))]}" 2>/dev/null || { echo "cluster: replica r$i exited:"; cat "$run_dir/r$i.log"; exit 1; }
     sleep 0.1
   done
+  [ -n "$ready" ] || { echo "cluster: replica r$i not ready after 60 s (/readyz):"; tail -20 "$run_dir/r$i.log"; exit 1; }
 done
 
 awk -v bind="127.0.0.1:$port" -v stats="127.0.0.1:$((port + 1))" -v servers="${servers%$'\n'}" '
   { gsub(/\{\{BIND\}\}/, bind); gsub(/\{\{STATS_BIND\}\}/, stats) }
   /^\{\{SERVERS\}\}$/ { print servers; next }
   { print }' deploy/haproxy/haproxy.cfg > "$run_dir/haproxy.cfg"
-haproxy -db -f "$run_dir/haproxy.cfg" &
+# Debian installs it in /usr/sbin, which a non-root PATH may lack.
+haproxy_bin="$(command -v haproxy || echo /usr/sbin/haproxy)"
+"$haproxy_bin" -c -q -f "$run_dir/haproxy.cfg"
+"$haproxy_bin" -db -f "$run_dir/haproxy.cfg" &
 haproxy_pid="$!"
 
 echo "cluster: $replicas replicas behind HAProxy at ws://127.0.0.1:$port/v1/realtime (stats http://127.0.0.1:$((port + 1))/stats; logs in $run_dir). Ctrl-C stops."

@@ -8,7 +8,7 @@ cd "$root"
 
 sudo_if_needed() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-apt_packages=(pocketsphinx pocketsphinx-en-us libpocketsphinx3 libsphinxbase3 libespeak-ng1 espeak-ng-data nodejs npm openssl chromium haproxy)
+apt_packages=(pocketsphinx pocketsphinx-en-us libpocketsphinx3 libsphinxbase3 libespeak-ng1 espeak-ng-data nodejs npm openssl chromium haproxy curl)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

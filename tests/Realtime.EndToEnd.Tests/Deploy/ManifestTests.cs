@@ -6,13 +6,53 @@ using YamlDotNet.RepresentationModel;
 namespace Realtime.EndToEnd.Tests.Deploy;
 
 /// <summary>
-/// The deployment kit (deploy/): no schema checker ships in the registries here, so every Kubernetes manifest is
-/// parsed and the fields that make replicas drain and scale correctly are checked against each other and against
-/// the server's own settings; the container build and the HAProxy template are checked too.
+/// The deployment kit (deploy/): every Kubernetes manifest is validated against the API schema of its kind (npm
+/// kubernetes-models, offline), then parsed and the fields that make replicas drain and scale correctly are checked
+/// against each other and against the server's own settings; the container build and the HAProxy template too.
 /// </summary>
 public sealed class ManifestTests
 {
     private static readonly string Kubernetes = Path.Combine(Repo.Root, "deploy", "kubernetes");
+
+    [Fact]
+    public async Task Every_manifest_is_valid_against_the_Kubernetes_schema_of_its_kind()
+    {
+        (int exit, string output) = await ValidateAsync(Kubernetes);
+        Assert.True(exit == 0, output);
+        foreach (string kind in new[] { "apps/v1 Deployment", "v1 Service", "policy/v1 PodDisruptionBudget", "autoscaling/v2 HorizontalPodAutoscaler" })
+        {
+            Assert.Contains($"{kind} realtime-fast: valid", output, StringComparison.Ordinal);
+        }
+
+        // Kustomize's own file is not an API object: it has no schema, and is checked by the tests below.
+        Assert.Contains("Kustomization: no schema", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_schema_check_refuses_a_manifest_with_a_wrong_type()
+    {
+        // The same deployment with a string where the schema wants an integer: the validator must say so.
+        string broken = Directory.CreateTempSubdirectory("manifests").FullName;
+        try
+        {
+            string deployment = await File.ReadAllTextAsync(Path.Combine(Kubernetes, "deployment.yaml"), TestContext.Current.CancellationToken);
+            Assert.Contains("terminationGracePeriodSeconds: ", deployment, StringComparison.Ordinal);
+            await File.WriteAllTextAsync(
+                Path.Combine(broken, "deployment.yaml"),
+                System.Text.RegularExpressions.Regex.Replace(deployment, "terminationGracePeriodSeconds: \\d+", "terminationGracePeriodSeconds: \"forty\""),
+                TestContext.Current.CancellationToken);
+            (int exit, string output) = await ValidateAsync(broken);
+            Assert.Equal(1, exit);
+            Assert.Contains("INVALID data/spec/template/spec/terminationGracePeriodSeconds must be integer", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(broken, recursive: true);
+        }
+    }
+
+    private static Task<(int ExitCode, string Output)> ValidateAsync(string directory) =>
+        NodeScript.RunAsync("validate-manifests.mjs", "", "", TimeSpan.FromMinutes(1), directory);
 
     [Fact]
     public void Every_manifest_parses_and_names_its_kind()
