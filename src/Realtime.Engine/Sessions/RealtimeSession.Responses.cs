@@ -298,8 +298,17 @@ public sealed partial class RealtimeSession
         while (!audio.IsEmpty)
         {
             ReadOnlySpan<byte> piece = audio[..Math.Min(maxBytes, audio.Length)];
-            _output.QueueText(_writer.WriteAudioDelta(run.Id, item.Id, outputIndex, 0, piece));
-            _events?.OnAudio(run.Id, item.Id, 0, piece);
+            if (_events is { } events)
+            {
+                // A transport on the typed seam (a phone call) takes the audio as it is: no JSON event, no base64 of
+                // every piece only for the transport to drop it.
+                events.OnAudio(run.Id, item.Id, 0, piece);
+            }
+            else
+            {
+                _output.QueueText(_writer.WriteAudioDelta(run.Id, item.Id, outputIndex, 0, piece));
+            }
+
             part.AppendAudio(piece);
             audio = audio[piece.Length..];
         }
