@@ -55,6 +55,7 @@ public sealed class GrpcStatusMatrixTests(FaultMatrixFixture fixture) : IDisposa
         JsonElement done = await MatrixTurns.RunAsync(client, stage);
 
         MatrixTurns.AssertFailed(client, done, stage, Code(status));
+        MatrixTurns.AssertEndedBeforeTheDeadline(client);
         Assert.Equal(Retried.Contains(status) ? 2 : 1, fake.FaultedCalls);
         if (MatrixTurns.IsTts(stage))
         {

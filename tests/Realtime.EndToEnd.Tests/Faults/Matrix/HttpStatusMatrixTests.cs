@@ -44,6 +44,7 @@ public sealed class HttpStatusMatrixTests(FaultMatrixFixture fixture) : IDisposa
         JsonElement done = await MatrixTurns.RunAsync(client, stage);
 
         MatrixTurns.AssertFailed(client, done, stage, $"backend_http_{status}");
+        MatrixTurns.AssertEndedBeforeTheDeadline(client);
         Assert.Contains("injected failure", Turns.Error(done).Message, StringComparison.Ordinal);
         Assert.Equal(Retried.Contains(status) ? 2 : 1, fixture.Http.FaultedCalls);
         fixture.Http.Fault = null;
@@ -62,6 +63,22 @@ public sealed class HttpStatusMatrixTests(FaultMatrixFixture fixture) : IDisposa
         MatrixTurns.AssertFailed(client, done, stage, "backend_invalid_response");
         Assert.Equal(1, fixture.Http.FaultedCalls);
         Assert.Equal(0, Turns.AudioSamples(client, done));
+        fixture.Http.Fault = null;
+        await AssertGoesOnAsync(client, stage);
+    }
+
+    [Theory]
+    [MemberData(nameof(StageRows))]
+    public async Task BackendThatNeverAnswersEndsTheResponseAtTheCallDeadline(Stage stage)
+    {
+        await using RealtimeSocket client = await MatrixTurns.OpenAsync(fixture, "http", stage);
+        fixture.Http.Fault = new HttpFault(Path(stage), HttpFaultKind.Hang);
+
+        JsonElement done = await MatrixTurns.RunAsync(client, stage);
+
+        MatrixTurns.AssertFailed(client, done, stage, "backend_deadline_exceeded");
+        MatrixTurns.AssertEndedAtTheDeadline(client);
+        Assert.Equal(1, fixture.Http.FaultedCalls);
         fixture.Http.Fault = null;
         await AssertGoesOnAsync(client, stage);
     }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Realtime.Wire.Audio;
 
@@ -85,8 +86,33 @@ internal static class MatrixTurns
             await client.SendAsync(Turns.UserText(IsTts(stage) ? "[echo] one two three" : "hello"));
         }
 
+        long asked = System.Diagnostics.Stopwatch.GetTimestamp();
         await client.SendAsync(CreateResponse);
-        return await client.WaitFor("response.done", before + 1, 15_000);
+        JsonElement done = await client.WaitFor("response.done", before + 1, 15_000);
+        LastTurns.AddOrUpdate(client, new StrongBox<TimeSpan>(System.Diagnostics.Stopwatch.GetElapsedTime(asked)));
+        return done;
+    }
+
+    /// <summary>How long each client's last <see cref="RunAsync"/> took from response.create to response.done.</summary>
+    private static readonly ConditionalWeakTable<RealtimeSocket, StrongBox<TimeSpan>> LastTurns = new();
+
+    private static TimeSpan LastTurn(RealtimeSocket client) => LastTurns.TryGetValue(client, out StrongBox<TimeSpan>? took) ? took.Value : TimeSpan.Zero;
+
+    /// <summary>
+    /// A backend that said no ended the response at once: before the call deadline could have (so the failure was
+    /// seen, not waited out). The deadline is a hang guard, not a speed bound: a row that passes takes milliseconds.
+    /// </summary>
+    public static void AssertEndedBeforeTheDeadline(RealtimeSocket client) =>
+        Assert.True(LastTurn(client) < TimeSpan.FromSeconds(FaultMatrixFixture.CallTimeoutSeconds), $"the failure took {LastTurn(client).TotalMilliseconds:0} ms, as long as the {FaultMatrixFixture.CallTimeoutSeconds} s call deadline");
+
+    /// <summary>A backend that never answered: the response ended at the call deadline, not before and not much after.</summary>
+    public static void AssertEndedAtTheDeadline(RealtimeSocket client)
+    {
+        TimeSpan took = LastTurn(client);
+        TimeSpan deadline = TimeSpan.FromSeconds(FaultMatrixFixture.CallTimeoutSeconds);
+        Assert.True(took >= deadline - TimeSpan.FromMilliseconds(200), $"ended after {took.TotalMilliseconds:0} ms, before the {deadline.TotalSeconds} s deadline");
+        // The 15 s guard of RunAsync would pass a response that hung on long after its deadline; this one must not.
+        Assert.True(took < deadline * 2, $"ended after {took.TotalMilliseconds:0} ms, long after the {deadline.TotalSeconds} s deadline");
     }
 
     /// <summary>The `error` event sent for the response's failure (the last one so far).</summary>
@@ -105,6 +131,10 @@ internal static class MatrixTurns
         Assert.Equal(FailedCode(stage), code);
         Assert.Contains(backendCode, message, StringComparison.Ordinal);
         JsonElement error = LastError(client);
+        // One error for the one failure, sent before the response.done that reports it.
+        Assert.Single(client.OfType("error"));
+        List<string> types = [.. client.Types()];
+        Assert.True(types.LastIndexOf("error") < types.LastIndexOf("response.done"), string.Join(", ", types));
         Assert.Equal(backendCode, error.GetProperty("code").GetString());
         Assert.Equal(EventId, error.GetProperty("event_id").GetString());
         if (IsStt(stage))

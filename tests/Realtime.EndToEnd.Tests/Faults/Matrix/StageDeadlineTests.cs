@@ -46,10 +46,12 @@ public sealed class StageDeadlineTests(FaultMatrixFixture fixture) : IDisposable
             case FaultTiming.Hang:
                 MatrixTurns.AssertFailed(client, done, stage, "backend_deadline_exceeded");
                 Assert.True(await Turns.EventuallyAsync(() => fake.Cancelled), "the backend never saw its call cancelled at the deadline");
+                MatrixTurns.AssertEndedAtTheDeadline(client);
                 break;
             case FaultTiming.AfterFirstMessage:
                 MatrixTurns.AssertFailed(client, done, stage, "backend_unavailable");
                 AssertFirstMessageReachedTheClient(client, done, stage);
+                MatrixTurns.AssertEndedBeforeTheDeadline(client);
                 break;
             default:
                 Assert.True(Turns.Status(done) == "completed", done.GetRawText());
