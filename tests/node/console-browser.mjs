@@ -1,11 +1,12 @@
-// Drives the browser console (GET /) in Debian's headless Chromium with a fake microphone that plays a shared
+// Drives the browser console (GET /) in Debian's headless Chromium (through puppeteer-core, pointed at the system
+// binary: no browser is downloaded) with a fake microphone that plays a shared
 // speech fixture, against a running server that has API keys. Usage (the C# ConsoleBrowserTests runs it):
 //   REALTIME_HTTP=http://127.0.0.1:P REALTIME_HTTPS=https://127.0.0.1:Q REALTIME_API_KEY=sk-... \
 //   CONSOLE_AUDIO=../../../shared/audio CONSOLE_SCREENSHOTS=dir node console-browser.mjs
 // Checks: the key flow (ephemeral secret on the socket, key only in sessionStorage), states in order, the user's
 // transcript and the echo reply, audio played, barge-in (playback stops, truncate with the played ms, the server's
 // truncated echo), the demo tool, the error state, and the same page over wss://. Prints PASS or FAIL: reason.
-import { chromium } from 'playwright-core';
+import puppeteer from 'puppeteer-core';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -78,30 +79,48 @@ const recordStates = () => {
 
 async function openConsole(context, url) {
   const page = await context.newPage();
+  await page.setViewport({ width: 1280, height: 800 });
   const wire = { sent: [], received: [], protocols: [] };
-  page.on('websocket', (ws) => {
-    ws.on('framesent', (f) => { try { wire.sent.push(JSON.parse(f.payload)); } catch { /* not JSON */ } });
-    ws.on('framereceived', (f) => { try { wire.received.push(JSON.parse(f.payload)); } catch { /* not JSON */ } });
-  });
-  const cdp = await context.newCDPSession(page);
+  const cdp = await page.createCDPSession();
   await cdp.send('Network.enable');
+  // Text frames carry their text in payloadData (binary ones base64, which is not JSON and so is skipped).
+  cdp.on('Network.webSocketFrameSent', (e) => { try { wire.sent.push(JSON.parse(e.response.payloadData)); } catch { /* not JSON */ } });
+  cdp.on('Network.webSocketFrameReceived', (e) => { try { wire.received.push(JSON.parse(e.response.payloadData)); } catch { /* not JSON */ } });
   cdp.on('Network.webSocketWillSendHandshakeRequest', (e) => wire.protocols.push(e.request.headers['Sec-WebSocket-Protocol'] ?? ''));
   page.on('pageerror', (err) => console.error('page error:', err.message));
   page.on('response', (r) => { if (r.status() >= 400 && !r.url().endsWith('/v1/models')) console.error('page fetch:', r.status(), r.url()); });
   page.on('console', (m) => { if (m.type() === 'error') console.error('page console:', m.text()); });
-  await page.addInitScript(recordStates);
+  await page.evaluateOnNewDocument(recordStates);
   await page.goto(url);
   return { page, wire, cdp };
 }
 
 const shot = (page, name) => page.screenshot({ path: path.join(shots, `${name}.png`) });
-const stateIs = (page, state) => page.waitForFunction((s) => document.body.dataset.state === s, state, { timeout: WAIT });
-const seen = (page, state) => page.waitForFunction((s) => window.__states.includes(s), state, { timeout: WAIT });
+const stateIs = (page, state) => page.waitForFunction((s) => document.body.dataset.state === s, { timeout: WAIT }, state);
+const seen = (page, state) => page.waitForFunction((s) => window.__states.includes(s), { timeout: WAIT }, state);
+const bodyAttribute = (page, name) => page.$eval('body', (el, n) => el.getAttribute(n), name);
+
+/** A click once the element is in view, stable and enabled (#mic and #send-text are disabled until connected). */
+const click = (page, selector) => page.locator(selector).setTimeout(WAIT).click();
+
+/** Sets an input's value as typed text would (focus, value, input and change events) and checks the page holds it. */
+async function fill(page, selector, text) {
+  const input = await page.waitForSelector(selector, { visible: true, timeout: WAIT });
+  const value = await input.evaluate((el, t) => {
+    el.focus();
+    el.value = t;
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+    el.dispatchEvent(new Event('change', { bubbles: true }));
+    return el.value;
+  }, text);
+  await input.dispose();
+  if (value !== text) throw new Error(`${selector} holds "${value}", not the text filled in`);
+}
 
 async function enterKey(page) {
-  await page.waitForSelector('#auth-dialog[open]', { timeout: WAIT });
-  await page.fill('#auth-key', apiKey);
-  await page.click('#auth-submit');
+  await page.waitForSelector('#auth-dialog[open]', { visible: true, timeout: WAIT });
+  await fill(page, '#auth-key', apiKey);
+  await click(page, '#auth-submit');
 }
 
 /** The user items and assistant items of #transcript, with what the page shows for each. */
@@ -129,10 +148,10 @@ async function textOverHttp(context) {
   const { page, wire } = await openConsole(context, `${httpBase}/`);
   await explained(page, wire, async () => {
     await enterKey(page);
-    await page.waitForFunction(() => document.querySelector('#model option'), null, { timeout: WAIT });
-    assert.equal(await page.getAttribute('body', 'data-state'), 'idle');
+    await page.waitForFunction(() => document.querySelector('#model option'), { timeout: WAIT });
+    assert.equal(await bodyAttribute(page, 'data-state'), 'idle');
     await shot(page, 'idle');
-    await page.click('#connect');
+    await click(page, '#connect');
     await seen(page, 'listening');
     assertEphemeralSocket(wire);
     const storage = await page.evaluate(() => ({ session: JSON.stringify(sessionStorage), local: JSON.stringify(localStorage) }));
@@ -140,10 +159,10 @@ async function textOverHttp(context) {
     assert.ok(!storage.local.includes(apiKey), 'key not in localStorage');
 
     // The demo tool: the page runs get_local_time, sends its output and asks for the answer, which is spoken.
-    await page.fill('#text-input', 'What is the local time?');
-    await page.click('#send-text');
+    await fill(page, '#text-input', 'What is the local time?');
+    await click(page, '#send-text');
     await page.waitForFunction(() => [...document.querySelectorAll('#transcript > div[data-role="assistant"]')]
-      .some((el) => el.textContent.includes('The tool returned') && Number(el.dataset.playedMs) > 0), null, { timeout: WAIT });
+      .some((el) => el.textContent.includes('The tool returned') && Number(el.dataset.playedMs) > 0), { timeout: WAIT });
     const items = await conversation(page);
     const tool = items.find((i) => i.role === 'tool');
     assert.match(tool.text, /^get_local_time\(/, 'the tool call is shown');
@@ -152,14 +171,21 @@ async function textOverHttp(context) {
     assert.ok(output && JSON.parse(output.item.output).local_time, 'function_call_output sent');
     const answer = items.find((i) => i.role === 'assistant' && i.text.includes('The tool returned'));
     assert.ok(answer.text.includes(JSON.parse(output.item.output).local_time), `the answer holds the tool output: ${answer.text}`);
-    assert.ok(Number(await page.getAttribute('body', 'data-played-ms')) > 0, 'the spoken answer plays: body data-played-ms grows');
+    assert.ok(Number(await bodyAttribute(page, 'data-played-ms')) > 0, 'the spoken answer plays: body data-played-ms grows');
     await shot(page, 'tool-call');
 
     // A server that cannot be reached is the error state, with the reason in red in the conversation.
-    await page.click('#connect');   // disconnect
+    await click(page, '#connect');   // disconnect
     await stateIs(page, 'idle');
-    await page.route('**/v1/models', (route) => route.abort('connectionrefused'));
-    await page.click('#connect');
+    // Only from here on: every request of this page is intercepted, /v1/models refused and the others let through.
+    page.on('request', (request) => {
+      const { action } = request.interceptResolutionState();
+      if (action === 'disabled' || action === 'already-handled') return;   // sent before interception was on
+      if (request.url().endsWith('/v1/models')) request.abort('connectionrefused');
+      else request.continue();
+    });
+    await page.setRequestInterception(true);
+    await click(page, '#connect');
     await stateIs(page, 'error');
     assert.ok((await conversation(page)).some((i) => i.role === 'error' && i.text.length > 0), 'the error is shown');
     await shot(page, 'error');
@@ -178,8 +204,8 @@ async function voiceOverWss(context) {
   const { page, wire } = await openConsole(context, `${httpsBase}/?autoconnect=1`);
   await explained(page, wire, async () => {
     // Keys configured: the page asks for one while connecting, mints an ek_ secret and connects with that.
-    await page.waitForSelector('#auth-dialog[open]', { timeout: WAIT });
-    assert.equal(await page.getAttribute('body', 'data-state'), 'connecting');
+    await page.waitForSelector('#auth-dialog[open]', { visible: true, timeout: WAIT });
+    assert.equal(await bodyAttribute(page, 'data-state'), 'connecting');
     await shot(page, 'connecting-api-key');
     await enterKey(page);
     await seen(page, 'listening');
@@ -189,8 +215,8 @@ async function voiceOverWss(context) {
     assert.equal(update?.session.audio.input.format.rate, 24000, 'session.update sent on connect');
     await seen(page, 'user-speaking');
     await shot(page, 'user-speaking');
-    await page.waitForFunction(() => window.__states.includes('user-speaking') && document.body.dataset.state !== 'user-speaking', null, { timeout: WAIT });
-    await page.click('#mic');   // off until the barge-in below
+    await page.waitForFunction(() => window.__states.includes('user-speaking') && document.body.dataset.state !== 'user-speaking', { timeout: WAIT });
+    await click(page, '#mic');   // off until the barge-in below
     await seen(page, 'responding');
     await shot(page, 'responding');
     const appends = wire.sent.filter((e) => e.type === 'input_audio_buffer.append');
@@ -199,7 +225,7 @@ async function voiceOverWss(context) {
 
     // The question's answer: the user's words as heard, the echo reply holding them, its audio played in full.
     await page.waitForFunction(() => [...document.querySelectorAll('#transcript > div[data-role="assistant"]')]
-      .some((el) => Number(el.dataset.audioMs) > 0 && el.dataset.playedMs === el.dataset.audioMs), null, { timeout: WAIT });
+      .some((el) => Number(el.dataset.audioMs) > 0 && el.dataset.playedMs === el.dataset.audioMs), { timeout: WAIT });
     const items = await conversation(page);
     const reply = items.find((i) => i.role === 'assistant' && i.audioMs > 0 && i.playedMs === i.audioMs);
     const user = items.slice(0, items.indexOf(reply)).reverse().find((i) => i.role === 'user');
@@ -208,17 +234,17 @@ async function voiceOverWss(context) {
     const audioBytes = wire.received.filter((e) => e.type === 'response.output_audio.delta' && e.item_id === reply.id)
       .reduce((n, e) => n + Buffer.from(e.delta, 'base64').length, 0);
     assert.equal(reply.audioMs, Math.floor(audioBytes / 48), 'the page counts the audio it received');
-    assert.ok(Number(await page.getAttribute('body', 'data-played-ms')) >= reply.playedMs, 'body data-played-ms grows');
+    assert.ok(Number(await bodyAttribute(page, 'data-played-ms')) >= reply.playedMs, 'body data-played-ms grows');
     console.log(`heard "${user.text}"; reply "${reply.text}" played ${reply.playedMs} ms`);
 
     // Barge-in: a long reply (to a typed message, so it starts at once) plays when the question comes round again.
     // Playback stops at once and the truncate says exactly what was played.
-    await page.fill('#text-input', LONG_MESSAGE);
-    await page.click('#send-text');
+    await fill(page, '#text-input', LONG_MESSAGE);
+    await click(page, '#send-text');
     await page.waitForFunction(() => [...document.querySelectorAll('#transcript > div[data-role="assistant"]')]
-      .some((el) => el.textContent.includes('quick brown fox') && Number(el.dataset.playedMs) > 0), null, { timeout: WAIT });
-    await page.click('#mic');   // on: the question comes round within one loop
-    await page.waitForFunction(() => document.querySelector('#transcript > div[data-truncated-ms]'), null, { timeout: WAIT });
+      .some((el) => el.textContent.includes('quick brown fox') && Number(el.dataset.playedMs) > 0), { timeout: WAIT });
+    await click(page, '#mic');   // on: the question comes round within one loop
+    await page.waitForFunction(() => document.querySelector('#transcript > div[data-truncated-ms]'), { timeout: WAIT });
     const truncate = wire.sent.find((e) => e.type === 'conversation.item.truncate');
     assert.ok(truncate, 'conversation.item.truncate sent');
     const cut = (await conversation(page)).find((i) => i.id === truncate.item_id);
@@ -234,16 +260,16 @@ async function voiceOverWss(context) {
 
     // Playback stays stopped: the cut reply's played length does not move (its late deltas are dropped).
     await page.waitForFunction((n) => document.querySelectorAll('#transcript > div[data-role="user"]').length > n,
-      (await conversation(page)).filter((i) => i.role === 'user').length, { timeout: WAIT });
+      { timeout: WAIT }, (await conversation(page)).filter((i) => i.role === 'user').length);
     // Mute only once that utterance has ended: muted mid-word, no more audio reaches the server's VAD, so the turn
     // would never end and the page would stay in user-speaking (a real user unmutes; the test leaves instead).
-    await page.waitForFunction(() => document.body.dataset.state !== 'user-speaking', null, { timeout: WAIT });
-    await page.click('#mic');
+    await page.waitForFunction(() => document.body.dataset.state !== 'user-speaking', { timeout: WAIT });
+    await click(page, '#mic');
     const after = await conversation(page);
     assert.equal(after.find((i) => i.id === cut.id).playedMs, truncate.audio_end_ms, 'nothing of the cut reply played after it');
 
     // Latency measured in the page, with the server's /metrics figures beside them.
-    await page.waitForFunction(() => /mean of [1-9]/.test(document.querySelector('#server-latency').textContent), null, { timeout: WAIT });
+    await page.waitForFunction(() => /mean of [1-9]/.test(document.querySelector('#server-latency').textContent), { timeout: WAIT });
     const latency = await page.$$eval('#latency tbody tr', (rows) => rows.map((r) => [...r.cells].map((c) => c.textContent)));
     assert.ok(latency.some((r) => /^\d+/.test(r[1]) && /^\d+/.test(r[3])), `latency rows: ${JSON.stringify(latency)}`);
     console.log('latency (page / server ms):', JSON.stringify(latency));
@@ -256,8 +282,8 @@ async function voiceOverWss(context) {
     assert.ok(firsts.every((at, i) => at >= 0 && (i === 0 || at > firsts[i - 1])), `states in order: ${states.join(' ')}`);
 
     // Leave quietly: the last utterance transcribed and answered, then a normal close (the test then stops the server).
-    await page.waitForFunction(() => document.body.dataset.state === 'listening' && !document.querySelector('#transcript > div.partial'), null, { timeout: WAIT });
-    await page.click('#connect');
+    await page.waitForFunction(() => document.body.dataset.state === 'listening' && !document.querySelector('#transcript > div.partial'), { timeout: WAIT });
+    await click(page, '#connect');
     await stateIs(page, 'idle');
   });
   await page.close();
@@ -268,9 +294,10 @@ main(async () => {
   assert.ok(fs.existsSync(executablePath), `${executablePath} is missing: scripts/setup.sh installs Debian's chromium`);
   fs.mkdirSync(shots, { recursive: true });
   const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'realtime-console-'));
-  const browser = await chromium.launch({
+  const browser = await puppeteer.launch({
     executablePath,
     headless: true,
+    acceptInsecureCerts: true,
     args: [
       '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync',
       '--no-first-run', '--disable-quic', '--ignore-certificate-errors',
@@ -280,7 +307,7 @@ main(async () => {
     ],
   });
   try {
-    const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
+    const context = await browser.createBrowserContext();
     await textOverHttp(context);
     await voiceOverWss(context);
     await context.close();

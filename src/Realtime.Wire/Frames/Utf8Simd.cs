@@ -7,7 +7,7 @@ using System.Text.Unicode;
 namespace Realtime.Wire.Frames;
 
 /// <summary>
-/// UTF-8 validation 16 bytes at a time with table lookups (the published Keiser–Lemire method, "Validating UTF-8 in
+/// UTF-8 validation 32 (AVX2) or 16 bytes at a time with table lookups (the published Keiser–Lemire method, "Validating UTF-8 in
 /// less than one instruction per byte", 2021): every error a two-byte window can show (too short, too long, overlong,
 /// surrogate, above U+10FFFF, stray continuation) is a bit in three 16-entry tables indexed by the high and low nibble
 /// of the previous byte and the high nibble of the current one; their AND is non-zero exactly at an error, and a
@@ -79,6 +79,27 @@ public static class Utf8Simd
         Vector128<byte> previous = Vector128<byte>.Zero;
         Vector128<byte> error = Vector128<byte>.Zero;
         nuint i = 0;
+        if (Avx2.IsSupported && length >= (nuint)Vector256<byte>.Count)
+        {
+            // 32 bytes a step: the same tables in both 128-bit lanes (the shuffles look up per lane), and the bytes
+            // before each lane taken from the lane before it. Half the steps of the 16-byte loop on text that is not
+            // ASCII, and one test per 32 bytes on text that is.
+            Vector256<byte> previous256 = Vector256<byte>.Zero;
+            Vector256<byte> error256 = Vector256<byte>.Zero;
+            Vector256<byte> high = Vector256.Create(byte1High, byte1High);
+            Vector256<byte> lowTable = Vector256.Create(byte1Low, byte1Low);
+            Vector256<byte> next = Vector256.Create(byte2High, byte2High);
+            for (; i + (nuint)Vector256<byte>.Count <= length; i += (nuint)Vector256<byte>.Count)
+            {
+                Vector256<byte> input = Vector256.LoadUnsafe(ref start, i);
+                error256 |= Check(input, previous256, high, lowTable, next);
+                previous256 = input;
+            }
+
+            error = error256.GetLower() | error256.GetUpper();
+            previous = previous256.GetUpper();
+        }
+
         for (; i + (nuint)Vector128<byte>.Count <= length; i += (nuint)Vector128<byte>.Count)
         {
             Vector128<byte> input = Vector128.LoadUnsafe(ref start, i);
@@ -104,6 +125,37 @@ public static class Utf8Simd
     private static Vector128<byte> Unfinished(Vector128<byte> block) =>
         Sse2.SubtractSaturate(block, Vector128.Create(
             (byte)0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xEF, 0xDF, 0xBF));
+
+    // As Unfinished, for the last three bytes of a 32-byte block.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> Unfinished(Vector256<byte> block) =>
+        Avx2.SubtractSaturate(block, Vector256.Create(
+            (byte)0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+            0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xEF, 0xDF, 0xBF));
+
+    /// <summary>As the 16-byte check, on 32 bytes: each lane's preceding bytes come from the lane before it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> Check(Vector256<byte> input, Vector256<byte> previous, Vector256<byte> byte1High, Vector256<byte> byte1Low, Vector256<byte> byte2High)
+    {
+        if (input.ExtractMostSignificantBits() == 0)
+        {
+            return Unfinished(previous);
+        }
+
+        // Lower lane: the previous block's upper lane; upper lane: this block's lower lane.
+        Vector256<byte> before = Avx2.Permute2x128(previous, input, 0x21);
+        Vector256<byte> low = Vector256.Create((byte)0x0F);
+        Vector256<byte> prev1 = Avx2.AlignRight(input, before, 15);
+        Vector256<byte> special =
+            Avx2.Shuffle(byte1High, Vector256.ShiftRightLogical(prev1.AsUInt16(), 4).AsByte() & low) &
+            Avx2.Shuffle(byte1Low, prev1 & low) &
+            Avx2.Shuffle(byte2High, Vector256.ShiftRightLogical(input.AsUInt16(), 4).AsByte() & low);
+        Vector256<byte> prev2 = Avx2.AlignRight(input, before, 14);
+        Vector256<byte> prev3 = Avx2.AlignRight(input, before, 13);
+        Vector256<byte> mustContinue = Avx2.SubtractSaturate(prev2, Vector256.Create((byte)(0xE0 - 0x80))) |
+            Avx2.SubtractSaturate(prev3, Vector256.Create((byte)(0xF0 - 0x80)));
+        return (mustContinue & Vector256.Create((byte)0x80)) ^ special;
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<byte> Check(Vector128<byte> input, Vector128<byte> previous, Vector128<byte> byte1High, Vector128<byte> byte1Low, Vector128<byte> byte2High)

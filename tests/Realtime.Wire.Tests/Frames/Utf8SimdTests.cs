@@ -13,9 +13,10 @@ public sealed class Utf8SimdTests
     [Fact]
     public void Every_two_byte_window_with_any_next_two_bytes_at_every_position_around_a_block_boundary()
     {
-        byte[] buffer = new byte[48];
+        // 80 bytes: two 32-byte steps (lanes meet at 16 and 48, steps at 32), then a 16-byte step at 64.
+        byte[] buffer = new byte[80];
         int checks = 0;
-        foreach (int at in new[] { 0, 13, 14, 15, 30, 46 })
+        foreach (int at in new[] { 0, 14, 15, 30, 31, 46, 62, 76 })
         {
             for (int pair = 0; pair < 65536; pair++)
             {
@@ -43,7 +44,7 @@ public sealed class Utf8SimdTests
             }
         }
 
-        Assert.Equal(65536 * 25 * 6, checks);
+        Assert.Equal(65536 * 25 * 8, checks);
     }
 
     [Fact]
@@ -58,7 +59,7 @@ public sealed class Utf8SimdTests
         foreach (string hex in cases)
         {
             byte[] sequence = Convert.FromHexString(hex.Replace(" ", string.Empty, StringComparison.Ordinal));
-            for (int prefix = 0; prefix <= 40; prefix++)
+            for (int prefix = 0; prefix <= 70; prefix++)
             {
                 for (int suffix = 0; suffix <= 20; suffix += 5)
                 {
