@@ -1,6 +1,6 @@
-// Drives the browser console (GET /) in Debian's headless Chromium (through puppeteer-core, pointed at the system
-// binary: no browser is downloaded) with a fake microphone that plays a shared
-// speech fixture, against a running server that has API keys. Usage (the C# ConsoleBrowserTests runs it):
+// Drives the browser console (GET /) in Debian's headless Chromium with a fake microphone that plays a shared
+// speech fixture, against a running server that has API keys. The driver is puppeteer-core, pointed at the system
+// binary (/usr/bin/chromium, or $CHROMIUM): no browser is downloaded. Usage (the C# ConsoleBrowserTests runs it):
 //   REALTIME_HTTP=http://127.0.0.1:P REALTIME_HTTPS=https://127.0.0.1:Q REALTIME_API_KEY=sk-... \
 //   CONSOLE_AUDIO=../../../shared/audio CONSOLE_SCREENSHOTS=dir node console-browser.mjs
 // Checks: the key flow (ephemeral secret on the socket, key only in sessionStorage), states in order, the user's
