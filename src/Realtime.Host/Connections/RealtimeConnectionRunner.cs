@@ -90,7 +90,8 @@ internal sealed class RealtimeConnectionRunner(
     }
 
     /// <summary>Runs the WebSocket after the 101 response has been written.</summary>
-    public async Task RunAsync(HandshakeDecision decision, PipeReader input, PipeWriter output, string connectionId)
+    /// <param name="handshakeUnflushed">The 101 is in <paramref name="output"/> but not flushed: it goes out with the session's first events.</param>
+    public async Task RunAsync(HandshakeDecision decision, PipeReader input, PipeWriter output, string connectionId, bool handshakeUnflushed = false)
     {
         var connection = new WebSocketConnection(input, output, _connectionOptions);
         var info = new RealtimeConnectionInfo(decision.Dialect, decision.Model, decision.TranscriptionIntent);
@@ -113,7 +114,13 @@ internal sealed class RealtimeConnectionRunner(
             var metered = new MeteredOutput(connection);
             if (!warmup.Loaded.IsCompleted)
             {
-                // Only in the first few hundred milliseconds after start, while the engines load.
+                // Only in the first few hundred milliseconds after start, while the engines load: answer the upgrade now.
+                if (handshakeUnflushed)
+                {
+                    await output.FlushAsync().ConfigureAwait(false);
+                    handshakeUnflushed = false;
+                }
+
                 await warmup.Loaded.ConfigureAwait(false);
             }
 
@@ -133,6 +140,11 @@ internal sealed class RealtimeConnectionRunner(
         {
             session = AuthFailureSession.Create(connection, auth, decision.PresentedKey);
             logger.LogInformation("Connection {ConnectionId}: rejected, API key {Outcome}", connectionId, auth);
+        }
+
+        if (handshakeUnflushed)
+        {
+            connection.HoldUnflushedPrelude();
         }
 
         try

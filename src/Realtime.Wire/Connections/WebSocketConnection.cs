@@ -31,6 +31,13 @@ public sealed class WebSocketConnection : IMessageOutput
     private bool _writerStopping;
     private bool _wakePending;
 
+    // Guarded by _gate: bytes written to the transport before this connection began (the 101 response) wait for its
+    // first write, so the upgrade answer and the first event leave in one send.
+    private bool _preludeUnflushed;
+
+    // Owned by whoever holds the transport (_writing): the prelude must be flushed even if nothing else is queued.
+    private bool _flushPrelude;
+
     // Guarded by _gate: the write loop or an inline Flush holds the transport's writer (and _draining).
     private bool _writing;
 
@@ -140,6 +147,19 @@ public sealed class WebSocketConnection : IMessageOutput
         return true;
     }
 
+    /// <summary>
+    /// The transport's writer already holds bytes that were written but not flushed (the 101 response): they go out
+    /// with this connection's first write. <see cref="RunAsync"/> flushes once the session has opened, so they are
+    /// never held longer than the session's first events take.
+    /// </summary>
+    public void HoldUnflushedPrelude()
+    {
+        lock (_gate)
+        {
+            _preludeUnflushed = true;
+        }
+    }
+
     /// <inheritdoc />
     public void Flush()
     {
@@ -149,7 +169,7 @@ public sealed class WebSocketConnection : IMessageOutput
             busy = _writing || _writerStopping || _transportBroken;
             if (!busy)
             {
-                if (_queued.WrittenCount == 0 && _pongLength < 0)
+                if (_queued.WrittenCount == 0 && _pongLength < 0 && !_preludeUnflushed)
                 {
                     return;
                 }
@@ -242,6 +262,8 @@ public sealed class WebSocketConnection : IMessageOutput
         try
         {
             session.OnOpen();
+            // Whatever OnOpen sent went out with the 101 response; a session that sent nothing still answers the upgrade.
+            Flush();
             Outcome = await ReadLoopAsync(session).ConfigureAwait(false);
             ended = true;
             session.OnClosed(Outcome);
@@ -532,6 +554,8 @@ public sealed class WebSocketConnection : IMessageOutput
     private void TakeQueuedLocked()
     {
         _writing = true;
+        _flushPrelude = _preludeUnflushed;
+        _preludeUnflushed = false;
         (_queued, _draining) = (_draining, _queued);
         _wakePending = false;
         WritePendingPongLocked(_draining);
@@ -556,7 +580,7 @@ public sealed class WebSocketConnection : IMessageOutput
             }
 
             int length = _draining.WrittenCount;
-            if (length > 0 && !_transportBroken)
+            if ((length > 0 || _flushPrelude) && !_transportBroken)
             {
                 try
                 {
