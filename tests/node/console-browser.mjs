@@ -98,6 +98,14 @@ async function openConsole(context, url) {
 const shot = (page, name) => page.screenshot({ path: path.join(shots, `${name}.png`) });
 const stateIs = (page, state) => page.waitForFunction((s) => document.body.dataset.state === s, { timeout: WAIT }, state);
 const seen = (page, state) => page.waitForFunction((s) => window.__states.includes(s), { timeout: WAIT }, state);
+/** Polls a condition on what the test recorded (in Node, not the page) until it holds. */
+async function until(condition, what) {
+  for (const stop = Date.now() + WAIT; Date.now() < stop; await new Promise((r) => setTimeout(r, 50))) {
+    if (condition()) return;
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
 const bodyAttribute = (page, name) => page.$eval('body', (el, n) => el.getAttribute(n), name);
 
 /** A click once the element is in view, stable and enabled (#mic and #send-text are disabled until connected). */
@@ -173,6 +181,40 @@ async function textOverHttp(context) {
     assert.ok(answer.text.includes(JSON.parse(output.item.output).local_time), `the answer holds the tool output: ${answer.text}`);
     assert.ok(Number(await bodyAttribute(page, 'data-played-ms')) > 0, 'the spoken answer plays: body data-played-ms grows');
     await shot(page, 'tool-call');
+
+    // Live settings: each change goes out at once as session.update, and the server's session.updated carries it.
+    const lastUpdated = () => wire.received.filter((e) => e.type === 'session.updated').at(-1)?.session;
+    await page.select('#voice', 'verse');
+    await fill(page, '#instructions', 'Answer like a ship captain.');
+    await page.select('#turn-detection', 'semantic_vad');
+    await page.select('#vad-eagerness', 'high');
+    await click(page, '#transcription');   // off
+    await page.select('#modalities', 'text');
+    await until(() => lastUpdated()?.output_modalities?.[0] === 'text' && lastUpdated()?.audio?.input?.turn_detection?.eagerness === 'high',
+      'session.updated with the settings changed in the page');
+    const live = lastUpdated();
+    // The assistant has spoken, so the voice is fixed: the server refuses that one change (as the hosted API does)
+    // and the page shows the refusal in red; everything else applied.
+    const refusal = wire.received.find((e) => e.type === 'error' && e.error.code === 'cannot_update_voice');
+    assert.ok(refusal, 'changing the voice after audio is refused');
+    await page.waitForFunction(() => [...document.querySelectorAll('#transcript > div[data-role="error"]')]
+      .some((el) => el.textContent.includes('voice')), { timeout: WAIT });
+    assert.equal(live.audio.output.voice, 'alloy');
+    assert.equal(live.instructions, 'Answer like a ship captain.');
+    assert.equal(live.audio.input.turn_detection.type, 'semantic_vad');
+    assert.equal(live.audio.input.transcription, null, 'input transcription off');
+    assert.deepEqual(live.output_modalities, ['text']);
+    assert.ok(wire.sent.some((e) => e.type === 'session.update' && e.session.audio?.output?.voice === 'verse'), 'the page sent the voice it shows');
+    // Manual turn detection: turn_detection null on the server, and the push-to-talk button comes alive.
+    await page.select('#turn-detection', 'manual');
+    await until(() => lastUpdated()?.audio?.input?.turn_detection === null, 'session.updated with turn_detection null');
+    assert.equal(await page.$eval('#ptt', (b) => b.disabled), false, 'push-to-talk enabled in manual mode');
+    // Back to the defaults the rest of this page expects.
+    await page.select('#turn-detection', 'server_vad');
+    await click(page, '#transcription');   // on
+    await page.select('#modalities', 'audio');
+    await until(() => lastUpdated()?.audio?.input?.turn_detection?.type === 'server_vad' && lastUpdated()?.output_modalities?.[0] === 'audio',
+      'session.updated back on server_vad with audio');
 
     // A server that cannot be reached is the error state, with the reason in red in the conversation.
     await click(page, '#connect');   // disconnect
