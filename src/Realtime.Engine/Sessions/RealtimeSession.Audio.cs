@@ -31,11 +31,13 @@ public sealed partial class RealtimeSession
     /// <summary>Cancelled when the loop ends: recognitions still running for a closed session stop their backend calls.</summary>
     private CancellationToken ClosingToken => (_closing ??= new CancellationTokenSource()).Token;
 
-    private readonly HashSet<string> _pendingTranscripts = new(StringComparer.Ordinal);
+    // Made at the first committed turn with a recognizer: an idle session holds no set.
+    private HashSet<string>? _pendingTranscripts;
 
     /// <summary>semantic_vad: eagerness, and the tail of the turn's partial transcript that decides the hold-off.</summary>
     private TurnEagerness? _semanticEagerness;
-    private readonly char[] _partialTail = new char[64];
+    // Made at the first partial transcript of a semantic_vad turn: other sessions never need it.
+    private char[]? _partialTail;
     private int _partialTailLength;
 
     /// <summary>The response whose audio the user may be hearing, and the audio time its playback started.</summary>
@@ -260,6 +262,7 @@ public sealed partial class RealtimeSession
 
         // Only the end of the text matters; keep its last 64 characters.
         ReadOnlySpan<char> text = delta.AsSpan();
+        _partialTail ??= new char[64];
         int keep = Math.Min(_partialTailLength, _partialTail.Length - Math.Min(text.Length, _partialTail.Length));
         _partialTail.AsSpan(_partialTailLength - keep, keep).CopyTo(_partialTail);
         text = text[Math.Max(0, text.Length - (_partialTail.Length - keep))..];
@@ -371,7 +374,7 @@ public sealed partial class RealtimeSession
         {
             _liveRecognition = null;
             _liveRecognitionItemId = null;
-            _pendingTranscripts.Add(itemId);
+            (_pendingTranscripts ??= new(StringComparer.Ordinal)).Add(itemId);
             live.Complete();
         }
         else
@@ -434,7 +437,7 @@ public sealed partial class RealtimeSession
         float[] samples = new float[InputAudioConverter.MaxOutputSamples(part.AudioLength, _config.InputFormat)];
         int count = converter.Convert(part.Audio.AsSpan(0, part.AudioLength), samples);
         ISpeechRecognitionStream stream = recognizer.Open(new RecognitionOptions(options?.Model, options?.Language, options?.Prompt), ClosingToken);
-        _pendingTranscripts.Add(item.Id);
+        (_pendingTranscripts ??= new(StringComparer.Ordinal)).Add(item.Id);
         stream.Write(samples.AsSpan(0, count));
         stream.Complete();
         _ = ReadTranscriptAsync(stream, item.Id);
@@ -484,7 +487,7 @@ public sealed partial class RealtimeSession
 
         ConversationItem? item = _conversation.Find(message.ItemId!);
         bool final = message.Final || message.Kind == SessionMessageKind.TranscriptFailed;
-        if (final && _pendingTranscripts.Remove(message.ItemId!))
+        if (final && _pendingTranscripts is not null && _pendingTranscripts.Remove(message.ItemId!))
         {
             if (message.Kind == SessionMessageKind.Transcript && item is not null && item.Content.Count > 0)
             {

@@ -120,7 +120,7 @@ public sealed partial class RealtimeSession
 
     private bool WaitsForTranscript()
     {
-        if (_pendingTranscripts.Count == 0)
+        if (_pendingTranscripts is not { Count: > 0 })
         {
             return false;
         }
