@@ -22,10 +22,7 @@ public sealed class WebSocketConnection : IMessageOutput
     private readonly FrameReader _frames;
     private readonly Lock _gate = new();
     private readonly WakeSignal _wake = new();
-
-    // Guarded by _gate: made by the first Close (an open connection waits for no close and holds no timer source);
-    // when it fires, the pending read is cancelled and the read loop gives up on the peer's close frame.
-    private CancellationTokenSource? _closeTimeout;
+    private readonly CancellationTokenSource _closeTimeout = new();
 
     // Guarded by _gate: producers write frames into _queued; the writer swaps it with _draining.
     private PooledBufferWriter _queued = new();
@@ -43,10 +40,6 @@ public sealed class WebSocketConnection : IMessageOutput
 
     // Guarded by _gate: the write loop or an inline Flush holds the transport's writer (and _draining).
     private bool _writing;
-
-    // Guarded by _gate: the write loop, started by the first Wake. Most bursts are written inline by Flush, so an idle
-    // connection (and many busy ones) never park a loop: one async state machine less per connection.
-    private Task? _writer;
 
     private long _pendingBytes;
 
@@ -228,7 +221,6 @@ public sealed class WebSocketConnection : IMessageOutput
     /// <inheritdoc />
     public void Close(ushort closeStatus, string reason)
     {
-        CancellationTokenSource timeout;
         lock (_gate)
         {
             if (_closeQueued)
@@ -246,22 +238,10 @@ public sealed class WebSocketConnection : IMessageOutput
             int length = Encoding.UTF8.GetBytes(reason.AsSpan(0, Math.Min(reason.Length, 123)), utf8);
             FrameWriter.WriteClose(_queued, closeStatus, utf8[..length]);
             AddPendingLocked(_queued.WrittenCount - before);
-            // Made in the same section that marks the close queued: once RunAsync's end has seen _closeQueued, no
-            // Close can make one it would not dispose.
-            timeout = _closeTimeout = new CancellationTokenSource();
-            timeout.Token.UnsafeRegister(static state => ((PipeReader)state!).CancelPendingRead(), _input);
         }
 
         // Wait for the peer's close frame only so long; then the read loop gives up.
-        try
-        {
-            timeout.CancelAfter(_options.CloseTimeout);
-        }
-        catch (ObjectDisposedException)
-        {
-            // The connection ended meanwhile: nothing left to wait for.
-        }
-
+        _closeTimeout.CancelAfter(_options.CloseTimeout);
         Wake();
     }
 
@@ -271,10 +251,12 @@ public sealed class WebSocketConnection : IMessageOutput
     /// </summary>
     public async Task RunAsync(IWebSocketSession session, CancellationToken cancellationToken = default)
     {
+        Task writer = WriteLoopAsync();
         // One shared timer per interval pings every connection (KeepAliveTicker), not a timer and a loop each.
         KeepAliveTicker? keepAlive = _options.KeepAliveInterval > TimeSpan.Zero ? KeepAliveTicker.For(_options.KeepAliveInterval) : null;
         _keepAliveSince = Environment.TickCount64;
         keepAlive?.Add(this);
+        using CancellationTokenRegistration onTimeout = _closeTimeout.Token.Register(static state => ((PipeReader)state!).CancelPendingRead(), _input);
         using CancellationTokenRegistration onAbort = cancellationToken.Register(static state => ((WebSocketConnection)state!).Close(CloseStatus.GoingAway, "server shutting down"), this);
         bool ended = false;
         try
@@ -304,26 +286,15 @@ public sealed class WebSocketConnection : IMessageOutput
             }
 
             Wake();
-            Task writer;
-            lock (_gate)
-            {
-                writer = _writer!;
-            }
-
             await AbandonStalledWriterAsync(writer).ConfigureAwait(false);
             await writer.ConfigureAwait(false);
-            CancellationTokenSource? closeTimeout;
-            lock (_gate)
-            {
-                closeTimeout = _closeTimeout;
-            }
-
-            closeTimeout?.Dispose();
+            await _closeTimeout.CancelAsync().ConfigureAwait(false);
             keepAlive?.Remove(this);
             _frames.Dispose();
             await _input.CompleteAsync().ConfigureAwait(false);
             await _output.CompleteAsync().ConfigureAwait(false);
             await session.DisposeAsync().ConfigureAwait(false);
+            _closeTimeout.Dispose();
         }
     }
 
@@ -527,9 +498,6 @@ public sealed class WebSocketConnection : IMessageOutput
             }
 
             _wakePending = true;
-            // The loop parks at once: the signal is set only below (and by EndWrite after a Wake), never before the
-            // loop exists, so starting it here runs nothing of it under the lock.
-            _writer ??= WriteLoopAsync();
         }
 
         _wake.Set();
