@@ -35,9 +35,6 @@ public sealed class WebSocketConnection : IMessageOutput
     // first write, so the upgrade answer and the first event leave in one send.
     private bool _preludeUnflushed;
 
-    // Owned by whoever holds the transport (_writing): the prelude must be flushed even if nothing else is queued.
-    private bool _flushPrelude;
-
     // Guarded by _gate: the write loop or an inline Flush holds the transport's writer (and _draining).
     private bool _writing;
 
@@ -174,8 +171,9 @@ public sealed class WebSocketConnection : IMessageOutput
                     return;
                 }
 
-                // Written here and now: no wake-up of the write loop, no hop to another thread per burst.
-                TakeQueuedLocked();
+                // Written here and now: no wake-up of the write loop, no hop to another thread per burst. (This write
+                // always flushes, so a held prelude goes out with it whatever TakeQueuedLocked says.)
+                _ = TakeQueuedLocked();
             }
         }
 
@@ -551,14 +549,16 @@ public sealed class WebSocketConnection : IMessageOutput
     /// the queue becomes _draining, with the pending pong after whole frames (control frames may go between any two;
     /// a close frame already took it along).
     /// </summary>
-    private void TakeQueuedLocked()
+    /// <returns>Whether the transport holds an unflushed prelude, to be flushed even if nothing else is queued.</returns>
+    private bool TakeQueuedLocked()
     {
         _writing = true;
-        _flushPrelude = _preludeUnflushed;
+        bool prelude = _preludeUnflushed;
         _preludeUnflushed = false;
         (_queued, _draining) = (_draining, _queued);
         _wakePending = false;
         WritePendingPongLocked(_draining);
+        return prelude;
     }
 
     private async Task WriteLoopAsync()
@@ -567,6 +567,7 @@ public sealed class WebSocketConnection : IMessageOutput
         {
             await _wake.WaitAsync().ConfigureAwait(false);
             bool stopping;
+            bool prelude;
             lock (_gate)
             {
                 if (_writing)
@@ -575,12 +576,12 @@ public sealed class WebSocketConnection : IMessageOutput
                     continue;
                 }
 
-                TakeQueuedLocked();
+                prelude = TakeQueuedLocked();
                 stopping = _writerStopping;
             }
 
             int length = _draining.WrittenCount;
-            if ((length > 0 || _flushPrelude) && !_transportBroken)
+            if ((length > 0 || prelude) && !_transportBroken)
             {
                 try
                 {
