@@ -31,11 +31,13 @@ public static class OverheadReport
         text.AppendLine(rule.Append('|').ToString());
         Row(text, "text responses, 32 connections: responses/s", stock, others, r => r.ResponsesPerSecond, higherIsBetter: true, 0);
         Row(text, "same: server CPU µs per response", stock, others, r => r.CpuUsPerResponse, higherIsBetter: false, 1);
+        Row(text, "same: of which user mode (utime) µs per response", stock, others, r => r.UserCpuUsPerResponse, higherIsBetter: false, 1);
         Row(text, "1 connection: response.create → response.done p50 (ms)", stock, others, r => Percentile(r.SingleLatencyMs, 0.5), higherIsBetter: false, 3);
         Row(text, "1 connection: p99 (ms)", stock, others, r => Percentile(r.SingleLatencyMs, 0.99), higherIsBetter: false, 3);
         Row(text, "1 connection: server CPU µs per response", stock, others, r => r.CpuUsPerResponseSingle, higherIsBetter: false, 1);
         Row(text, "handshake + session.created + close, 4 openers: sessions/s", stock, others, r => r.SessionsPerSecond, higherIsBetter: true, 0);
         Row(text, "same: server CPU s per 1 M sessions", stock, others, r => r.CpuUsPerSession, higherIsBetter: false, 0);
+        Row(text, "same: of which user mode (utime) s per 1 M sessions", stock, others, r => r.UserCpuUsPerSession, higherIsBetter: false, 0);
         foreach (int count in options.Idle)
         {
             Row(text, $"idle sessions ({count:N0}): server RSS KiB per session", stock, others, r => r.Idle.TryGetValue(count, out IdleFigures? f) ? f.RssBytesPerSession / 1024 : double.NaN, higherIsBetter: false, 1);

@@ -42,17 +42,17 @@ public sealed class OverheadRunner(LoadOptions options, ServerLauncher launcher)
 
             if (options.Runs("text"))
             {
-                (result.ResponsesPerSecond, result.CpuUsPerResponse, _, result.SwitchesPerResponse, result.ResponseCost) = await TextResponsesAsync(server, uri, Connections, Window, result.Errors);
+                (result.ResponsesPerSecond, result.CpuUsPerResponse, result.UserCpuUsPerResponse, _, result.SwitchesPerResponse, result.ResponseCost) = await TextResponsesAsync(server, uri, Connections, Window, result.Errors);
             }
 
             if (options.Runs("single"))
             {
-                (_, result.CpuUsPerResponseSingle, result.SingleLatencyMs, result.SwitchesPerResponseSingle, result.ResponseCostSingle) = await TextResponsesAsync(server, uri, 1, Window, result.Errors);
+                (_, result.CpuUsPerResponseSingle, _, result.SingleLatencyMs, result.SwitchesPerResponseSingle, result.ResponseCostSingle) = await TextResponsesAsync(server, uri, 1, Window, result.Errors);
             }
 
             if (options.Runs("handshake"))
             {
-                (result.SessionsPerSecond, result.CpuUsPerSession, result.SwitchesPerSession, result.SessionCost) = await HandshakesAsync(server, uri, Window, result.Errors);
+                (result.SessionsPerSecond, result.CpuUsPerSession, result.UserCpuUsPerSession, result.SwitchesPerSession, result.SessionCost) = await HandshakesAsync(server, uri, Window, result.Errors);
             }
 
             if (options.Runs("append20"))
@@ -80,7 +80,7 @@ public sealed class OverheadRunner(LoadOptions options, ServerLauncher launcher)
     }
 
     /// <summary>Each connection sends response.create, waits for response.done, and again, for the window.</summary>
-    private async Task<(double PerSecond, double CpuUs, double[] LatencyMs, double Switches, OperationCost Cost)> TextResponsesAsync(ServerProcess server, Uri uri, int connections, TimeSpan window, ErrorCounts errors)
+    private async Task<(double PerSecond, double CpuUs, double UserCpuUs, double[] LatencyMs, double Switches, OperationCost Cost)> TextResponsesAsync(ServerProcess server, Uri uri, int connections, TimeSpan window, ErrorCounts errors)
     {
         var clients = new ResponseClient[connections];
         for (int i = 0; i < connections; i++)
@@ -116,11 +116,11 @@ public sealed class OverheadRunner(LoadOptions options, ServerLauncher launcher)
         await Parallel.ForEachAsync(clients, async (c, _) => await c.Socket.DisposeAsync());
         double[] all = latencies.SelectMany(l => l).Order().ToArray();
         double seconds = (double)(after.Timestamp - before.Timestamp) / Stopwatch.Frequency;
-        return (all.Length / seconds, (after.CpuSeconds - before.CpuSeconds) * 1e6 / Math.Max(1, all.Length), all, (double)after.SwitchesSince(before) / Math.Max(1, all.Length), RuntimeCounters.PerOperation(countersBefore, countersAfter, all.Length));
+        return (all.Length / seconds, (after.CpuSeconds - before.CpuSeconds) * 1e6 / Math.Max(1, all.Length), UserCpuUs(before, after, all.Length), all, (double)after.SwitchesSince(before) / Math.Max(1, all.Length), RuntimeCounters.PerOperation(countersBefore, countersAfter, all.Length));
     }
 
     /// <summary>Four openers each connect, wait for session.created, close and wait for the server's close, for the window.</summary>
-    private async Task<(double PerSecond, double CpuUs, double Switches, OperationCost Cost)> HandshakesAsync(ServerProcess server, Uri uri, TimeSpan window, ErrorCounts errors)
+    private async Task<(double PerSecond, double CpuUs, double UserCpuUs, double Switches, OperationCost Cost)> HandshakesAsync(ServerProcess server, Uri uri, TimeSpan window, ErrorCounts errors)
     {
         RuntimeCounters? countersBefore = await server.RuntimeCountersAsync();
         ProcessSample before = server.Sample();
@@ -144,7 +144,7 @@ public sealed class OverheadRunner(LoadOptions options, ServerLauncher launcher)
         ProcessSample after = server.Sample();
         RuntimeCounters? countersAfter = await server.RuntimeCountersAsync();
         double seconds = (double)(after.Timestamp - before.Timestamp) / Stopwatch.Frequency;
-        return (sessions / seconds, (after.CpuSeconds - before.CpuSeconds) * 1e6 / Math.Max(1, sessions), (double)after.SwitchesSince(before) / Math.Max(1, sessions), RuntimeCounters.PerOperation(countersBefore, countersAfter, sessions));
+        return (sessions / seconds, (after.CpuSeconds - before.CpuSeconds) * 1e6 / Math.Max(1, sessions), UserCpuUs(before, after, sessions), (double)after.SwitchesSince(before) / Math.Max(1, sessions), RuntimeCounters.PerOperation(countersBefore, countersAfter, sessions));
     }
 
     /// <summary>32 connections with turn detection off each append pcm16 at 24 kHz paced at real time: CPU µs per append.</summary>
@@ -224,6 +224,13 @@ public sealed class OverheadRunner(LoadOptions options, ServerLauncher launcher)
         return new IdleFigures(held, (double)(after.RssBytes - before.RssBytes) / Math.Max(1, held), heapBefore < 0 || heapAfter < 0 ? double.NaN : (double)(heapAfter - heapBefore) / Math.Max(1, held));
     }
 
+    /// <summary>
+    /// The server's user-mode CPU (utime) per operation: what its own code and the runtime spent, without the kernel's
+    /// TCP work (accept, loopback send and receive, close), which every server of the protocol pays alike.
+    /// </summary>
+    private static double UserCpuUs(ProcessSample before, ProcessSample after, int operations) =>
+        ((after.CpuSeconds - after.SystemCpuSeconds) - (before.CpuSeconds - before.SystemCpuSeconds)) * 1e6 / Math.Max(1, operations);
+
     private static byte[] AppendMessage(int chunkMs)
     {
         // A quiet sawtooth: any pcm16 will do without VAD; what counts is the size (48 bytes per ms at 24 kHz).
@@ -280,6 +287,8 @@ public sealed class OverheadResult(string target)
     public double[] SingleLatencyMs { get; set; } = [];
     public double SessionsPerSecond { get; set; }
     public double CpuUsPerSession { get; set; }
+    public double UserCpuUsPerResponse { get; set; }
+    public double UserCpuUsPerSession { get; set; }
     public double CpuUsPerAppend20 { get; set; }
     public double CpuUsPerAppend100 { get; set; }
 

@@ -4,7 +4,9 @@ namespace Realtime.Engine.Conversation;
 public sealed class ConversationState
 {
     private readonly List<ConversationItem> _items = [];
-    private readonly Dictionary<string, ConversationItem> _byId = new(StringComparer.Ordinal);
+
+    // Made by the first item: a session that never talks holds none.
+    private Dictionary<string, ConversationItem>? _byId;
 
     public ConversationState(string id) => Id = id;
 
@@ -20,9 +22,9 @@ public sealed class ConversationState
 
     public string? LastItemId => _items.Count == 0 ? null : _items[^1].Id;
 
-    public bool Contains(string id) => _byId.ContainsKey(id);
+    public bool Contains(string id) => _byId?.ContainsKey(id) == true;
 
-    public ConversationItem? Find(string id) => _byId.GetValueOrDefault(id);
+    public ConversationItem? Find(string id) => _byId?.GetValueOrDefault(id);
 
     /// <summary>Inserts after <paramref name="previousItemId"/> ("root" = first, null = last); returns the actual predecessor id.</summary>
     public string? Insert(ConversationItem item, string? previousItemId)
@@ -31,10 +33,10 @@ public sealed class ConversationState
         {
             null => _items.Count,
             "root" => 0,
-            _ => _items.IndexOf(_byId[previousItemId]) + 1,
+            _ => _items.IndexOf(Find(previousItemId) ?? throw new KeyNotFoundException(previousItemId)) + 1,
         };
         _items.Insert(index, item);
-        _byId.Add(item.Id, item);
+        (_byId ??= new Dictionary<string, ConversationItem>(StringComparer.Ordinal)).Add(item.Id, item);
         item.HeldBytes = ConversationSize.Of(item);
         HeldBytes += item.HeldBytes;
         return index == 0 ? null : _items[index - 1].Id;
@@ -48,7 +50,7 @@ public sealed class ConversationState
 
     public bool Remove(string id)
     {
-        if (!_byId.Remove(id, out ConversationItem? item))
+        if (_byId is null || !_byId.Remove(id, out ConversationItem? item))
         {
             return false;
         }
@@ -61,7 +63,7 @@ public sealed class ConversationState
     /// <summary>Counts an item again after it grew or shrank (response output, truncation); items not held are ignored.</summary>
     public void Recount(ConversationItem item)
     {
-        if (!_byId.TryGetValue(item.Id, out ConversationItem? held) || !ReferenceEquals(held, item))
+        if (_byId is null || !_byId.TryGetValue(item.Id, out ConversationItem? held) || !ReferenceEquals(held, item))
         {
             return;
         }

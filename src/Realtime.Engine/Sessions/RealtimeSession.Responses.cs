@@ -10,6 +10,9 @@ namespace Realtime.Engine.Sessions;
 /// <summary>Response lifecycle (§3.9, §3.10, §5.1–5.5): creation, deltas from the producer, closing, cancel.</summary>
 public sealed partial class RealtimeSession
 {
+    /// <summary>What a session without responses iterates (its run table is made by the first one).</summary>
+    private static readonly Dictionary<string, ResponseRun>.ValueCollection EmptyRuns = new Dictionary<string, ResponseRun>().Values;
+
     private void CreateResponse(JsonElement response)
     {
         if (_config.IsTranscription)
@@ -26,7 +29,7 @@ public sealed partial class RealtimeSession
                 null));
         }
 
-        StartResponse(settings, _event.EventId);
+        StartResponse(settings, _event!.EventId);
     }
 
     /// <summary>Responses created while a transcript they need was still pending; started by <see cref="StartDeferredResponses"/>.</summary>
@@ -46,7 +49,7 @@ public sealed partial class RealtimeSession
         }
 
         var run = new ResponseRun(RealtimeIds.NewResponse(), settings) { ClientEventId = eventId };
-        _runs.Add(run.Id, run);
+        (_runs ??= new Dictionary<string, ResponseRun>(StringComparer.Ordinal)).Add(run.Id, run);
         if (!settings.OutOfBand)
         {
             _defaultRun = run;
@@ -184,7 +187,7 @@ public sealed partial class RealtimeSession
 
     private void CancelResponse(string? responseId)
     {
-        ResponseRun? run = responseId is null ? _defaultRun : _runs.GetValueOrDefault(responseId);
+        ResponseRun? run = responseId is null ? _defaultRun : _runs?.GetValueOrDefault(responseId);
         if (run is null)
         {
             throw new RequestException(new ClientEventError("response_cancel_not_active", "Cancellation failed: no active response found", null));
@@ -203,7 +206,7 @@ public sealed partial class RealtimeSession
 
     private ResponseRun? FindRunWriting(ConversationItem item)
     {
-        foreach (ResponseRun run in _runs.Values)
+        foreach (ResponseRun run in _runs?.Values ?? EmptyRuns)
         {
             if (run.OpenMessage == item || run.OpenCall == item)
             {
@@ -496,7 +499,7 @@ public sealed partial class RealtimeSession
         }
 
         run.Finished = true;
-        _runs.Remove(run.Id);
+        _runs?.Remove(run.Id);
         if (_defaultRun == run)
         {
             _defaultRun = null;

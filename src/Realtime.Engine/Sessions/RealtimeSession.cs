@@ -26,11 +26,14 @@ public sealed partial class RealtimeSession : IWebSocketSession, IInboxConsumer
     private readonly SessionEngines _engines;
     private readonly RealtimeSessionOptions _options;
     private readonly ServerEventWriter _writer;
-    private readonly ClientEventReader _reader;
-    private readonly ClientEvent _event = new();
+    // Made at the first client event: a session that only listens (or sits idle) never parses one.
+    private ClientEventReader? _reader;
+    private ClientEvent? _event;
     private readonly ConversationState _conversation = new(RealtimeIds.NewConversation());
     private readonly InputAudioBuffer _input;
-    private readonly Dictionary<string, ResponseRun> _runs = new(StringComparer.Ordinal);
+
+    // Responses in progress by id; made by the first response.
+    private Dictionary<string, ResponseRun>? _runs;
 
     // Made when the first recognition starts (most sessions never transcribe): an idle session holds no CTS of its own.
     private CancellationTokenSource? _closing;
@@ -47,6 +50,9 @@ public sealed partial class RealtimeSession : IWebSocketSession, IInboxConsumer
     private ITimer? _expiry;
     private readonly ILogger _logger;
 
+    // The model, and what DescribeModel made of it, last time: one object, so no thread reads half of a pair.
+    private static EchoDescription? s_lastEchoDescription;
+
     internal RealtimeSession(RealtimeConnectionInfo info, IMessageOutput output, SessionEngines engines, RealtimeSessionOptions options, TimeProvider time, ILogger logger, ISessionEvents? events = null)
     {
         _logger = logger;
@@ -58,7 +64,6 @@ public sealed partial class RealtimeSession : IWebSocketSession, IInboxConsumer
         _engines = engines;
         _options = options;
         _writer = new ServerEventWriter(info.Dialect);
-        _reader = new ClientEventReader(info.Dialect, options.MaxAppendBytes);
         _input = new InputAudioBuffer(options.MaxBufferedAudioBytes);
         _config = new SessionConfig
         {
@@ -73,10 +78,29 @@ public sealed partial class RealtimeSession : IWebSocketSession, IInboxConsumer
     /// The session's `model` as clients see it. The built-in echo LLM is a diagnostic, not a language model: say so
     /// where every client and log shows it, so nobody mistakes its answers for a model's.
     /// </summary>
-    private static string DescribeModel(string model, SessionEngines engines) =>
-        engines.Llm.Name == "builtin:echo"
-            ? $"{model} (builtin:echo diagnostic responder: answers with what it heard; configure Realtime:Models:<name>:Llm for a real LLM)"
-            : model;
+    /// <remarks>
+    /// The description is kept for the last model described: every session of the default profile shows the same one,
+    /// and a 300-byte string per idle session was a tenth of what such a session held.
+    /// </remarks>
+    private static string DescribeModel(string model, SessionEngines engines)
+    {
+        if (engines.Llm.Name != "builtin:echo")
+        {
+            return model;
+        }
+
+        EchoDescription? last = Volatile.Read(ref s_lastEchoDescription);
+        if (last is not null && last.Model == model)
+        {
+            return last.Text;
+        }
+
+        string described = $"{model} (builtin:echo diagnostic responder: answers with what it heard; configure Realtime:Models:<name>:Llm for a real LLM)";
+        Volatile.Write(ref s_lastEchoDescription, new EchoDescription(model, described));
+        return described;
+    }
+
+    private sealed record EchoDescription(string Model, string Text);
 
     /// <summary>The effective session configuration (read by tests and diagnostics; owned by the loop).</summary>
     public SessionConfig Config => _config;
@@ -122,11 +146,8 @@ public sealed partial class RealtimeSession : IWebSocketSession, IInboxConsumer
     public void OnBinary(ReadOnlySequence<byte> message) =>
         _inbox.TryWriteAndDrain(new SessionMessage(SessionMessageKind.ClientBinary));
 
-    public void OnClosed(CloseReason reason)
-    {
-        _inbox.TryWrite(new SessionMessage(SessionMessageKind.Closed));
-        _inbox.TryComplete();
-    }
+    public void OnClosed(CloseReason reason) =>
+        _inbox.WriteLastAndDrain(new SessionMessage(SessionMessageKind.Closed));
 
     public async ValueTask DisposeAsync()
     {
@@ -150,7 +171,7 @@ public sealed partial class RealtimeSession : IWebSocketSession, IInboxConsumer
 
     void IInboxConsumer.OnEnded()
     {
-        foreach (ResponseRun run in _runs.Values)
+        foreach (ResponseRun run in _runs?.Values ?? EmptyRuns)
         {
             run.Cancellation.Cancel();
         }
@@ -169,8 +190,8 @@ public sealed partial class RealtimeSession : IWebSocketSession, IInboxConsumer
             BufferPool<float>.Return(_samples16k);
         }
 
-        _event.Dispose();
-        _reader.Dispose();
+        _event?.Dispose();
+        _reader?.Dispose();
         _writer.Dispose();
         _input.Dispose();
     }
@@ -192,7 +213,7 @@ public sealed partial class RealtimeSession : IWebSocketSession, IInboxConsumer
                     SendError(new ClientEventError("invalid_event", "Expected a text WebSocket message; binary frames are not supported.", null), null);
                     break;
                 case SessionMessageKind.Closed:
-                    foreach (ResponseRun run in _runs.Values)
+                    foreach (ResponseRun run in _runs?.Values ?? EmptyRuns)
                     {
                         run.Cancellation.Cancel();
                     }
@@ -256,25 +277,27 @@ public sealed partial class RealtimeSession : IWebSocketSession, IInboxConsumer
 
     private void HandleClientText(byte[] buffer, int length)
     {
-        if (!_reader.TryRead(new ReadOnlySequence<byte>(buffer, 0, length), _event, out ClientEventError? error))
+        _reader ??= new ClientEventReader(_info.Dialect, _options.MaxAppendBytes);
+        ClientEvent clientEvent = _event ??= new ClientEvent();
+        if (!_reader.TryRead(new ReadOnlySequence<byte>(buffer, 0, length), clientEvent, out ClientEventError? error))
         {
-            SendError(error!, _event.EventId);
+            SendError(error!, clientEvent.EventId);
             return;
         }
 
-        if (_event.Type == ClientEventType.InputAudioBufferAppend)
+        if (clientEvent.Type == ClientEventType.InputAudioBufferAppend)
         {
-            AppendInput(_event.Audio, _event.EventId);
+            AppendInput(clientEvent.Audio, clientEvent.EventId);
             return;
         }
 
         try
         {
-            Dispatch(_event);
+            Dispatch(clientEvent);
         }
         catch (RequestException e)
         {
-            SendError(e.Error, _event.EventId);
+            SendError(e.Error, clientEvent.EventId);
         }
     }
 

@@ -104,6 +104,24 @@ internal sealed class SessionInbox : ChannelWriter<SessionMessage>, IThreadPoolW
         return true;
     }
 
+    /// <summary>
+    /// Queues a last message and completes the inbox; if no drain is running, drains on the calling thread (the
+    /// connection's, as it ends: handing the close to a pool thread was one wake-up more per session, and
+    /// <see cref="Ended"/> is then already complete when the connection waits for it).
+    /// </summary>
+    public void WriteLastAndDrain(in SessionMessage item)
+    {
+        if (!Enqueue(item, out bool startDrain, complete: true))
+        {
+            return;
+        }
+
+        if (startDrain)
+        {
+            RunDrain();
+        }
+    }
+
     public override ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken = default)
     {
         lock (_gate)
@@ -171,7 +189,7 @@ internal sealed class SessionInbox : ChannelWriter<SessionMessage>, IThreadPoolW
         Drain();
     }
 
-    private bool Enqueue(in SessionMessage item, out bool startDrain)
+    private bool Enqueue(in SessionMessage item, out bool startDrain, bool complete = false)
     {
         lock (_gate)
         {
@@ -188,6 +206,7 @@ internal sealed class SessionInbox : ChannelWriter<SessionMessage>, IThreadPoolW
 
             _ring[(_head + _count) % _ring.Length] = item;
             _count++;
+            _completed = complete;
             if (!_draining)
             {
                 _draining = true;

@@ -12,13 +12,38 @@ namespace Realtime.Host.Connections;
 /// </summary>
 internal sealed class RealtimeConnectionMiddleware(ConnectionDelegate next, RealtimeConnectionRunner runner)
 {
+    /// <remarks>
+    /// One async method for the whole connection, peek and session alike: its frame stays parked for as long as the
+    /// session lives, and every frame nested in it was another ~150 bytes per idle session.
+    /// </remarks>
     public async Task OnConnectionAsync(ConnectionContext context)
     {
+        PipeReader input = context.Transport.Input;
         try
         {
-            if (await TryTakeOverAsync(context).ConfigureAwait(false))
+            while (true)
             {
-                return;
+                ReadResult result = await input.ReadAsync(context.ConnectionClosed).ConfigureAwait(false);
+                (Peek peek, HandshakeDecision? decision) = PeekRequest(input, result);
+                switch (peek)
+                {
+                    case Peek.NeedMoreData:
+                        continue;
+
+                    case Peek.Rejected:
+                        Handshake.WriteResponse(context.Transport.Output, decision!);
+                        await context.Transport.Output.FlushAsync().ConfigureAwait(false);
+                        await context.Transport.Output.CompleteAsync().ConfigureAwait(false);
+                        return;
+
+                    case Peek.Upgrade:
+                        // Not flushed here: the 101 leaves with session.created in one send (one syscall and segment less per session).
+                        Handshake.WriteResponse(context.Transport.Output, decision!);
+                        await runner.RunAsync(decision!, input, context.Transport.Output, context.ConnectionId, handshakeUnflushed: true).ConfigureAwait(false);
+                        return;
+                }
+
+                break;
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or ConnectionResetException or IOException)
@@ -30,71 +55,58 @@ internal sealed class RealtimeConnectionMiddleware(ConnectionDelegate next, Real
         await next(context).ConfigureAwait(false);
     }
 
-    private async Task<bool> TryTakeOverAsync(ConnectionContext context)
+    private enum Peek
     {
-        PipeReader input = context.Transport.Input;
-        while (true)
-        {
-            ReadResult result = await input.ReadAsync(context.ConnectionClosed).ConfigureAwait(false);
-            ReadOnlySequence<byte> buffer = result.Buffer;
-            bool? realtimeLine = UpgradeRequestParser.StartsAsRealtimeRequest(buffer);
-            if (realtimeLine == false || result.IsCompleted || result.IsCanceled)
-            {
-                // Nothing examined: Kestrel's parser sees the buffered bytes on its first read.
-                input.AdvanceTo(buffer.Start);
-                return false;
-            }
-
-            if (realtimeLine is null)
-            {
-                input.AdvanceTo(buffer.Start, buffer.End);
-                continue;
-            }
-
-            UpgradeParseStatus status = UpgradeRequestParser.TryParse(buffer, runner.MaxHandshakeHeaderBytes, out UpgradeRequest? request, out SequencePosition end);
-            switch (status)
-            {
-                case UpgradeParseStatus.NeedMoreData:
-                    input.AdvanceTo(buffer.Start, buffer.End);
-                    continue;
-
-                case UpgradeParseStatus.TooLarge:
-                    input.AdvanceTo(buffer.End);
-                    await RejectAsync(context, Handshake.HeadTooLarge()).ConfigureAwait(false);
-                    return true;
-
-                case UpgradeParseStatus.Malformed:
-                    input.AdvanceTo(buffer.End);
-                    await RejectAsync(context, Handshake.Malformed()).ConfigureAwait(false);
-                    return true;
-            }
-
-            if (!request!.HeaderHasToken("Upgrade", "websocket"))
-            {
-                // A plain GET /v1/realtime: the HTTP pipeline's endpoint answers it (426).
-                input.AdvanceTo(buffer.Start);
-                return false;
-            }
-
-            input.AdvanceTo(end);
-            HandshakeDecision decision = runner.Decide(request);
-            if (!decision.IsUpgrade)
-            {
-                await RejectAsync(context, decision).ConfigureAwait(false);
-                return true;
-            }
-
-            // Not flushed here: the 101 leaves with session.created in one send (one syscall and segment less per session).
-            Handshake.WriteResponse(context.Transport.Output, decision);
-            await runner.RunAsync(decision, input, context.Transport.Output, context.ConnectionId, handshakeUnflushed: true).ConfigureAwait(false);
-            return true;
-        }
+        /// <summary>Not a Realtime upgrade: the bytes stay in the pipe for Kestrel's HTTP parser.</summary>
+        NotRealtime,
+        NeedMoreData,
+        Rejected,
+        Upgrade,
     }
 
-    private static async Task RejectAsync(ConnectionContext context, HandshakeDecision decision)
+    /// <summary>Looks at what has arrived of the first request, and advances the pipe past what it has taken.</summary>
+    private (Peek Peek, HandshakeDecision? Decision) PeekRequest(PipeReader input, ReadResult result)
     {
-        Handshake.WriteResponse(context.Transport.Output, decision);
-        await context.Transport.Output.FlushAsync().ConfigureAwait(false);
-        await context.Transport.Output.CompleteAsync().ConfigureAwait(false);
+        ReadOnlySequence<byte> buffer = result.Buffer;
+        bool? realtimeLine = UpgradeRequestParser.StartsAsRealtimeRequest(buffer);
+        if (realtimeLine == false || result.IsCompleted || result.IsCanceled)
+        {
+            // Nothing examined: Kestrel's parser sees the buffered bytes on its first read.
+            input.AdvanceTo(buffer.Start);
+            return (Peek.NotRealtime, null);
+        }
+
+        if (realtimeLine is null)
+        {
+            input.AdvanceTo(buffer.Start, buffer.End);
+            return (Peek.NeedMoreData, null);
+        }
+
+        UpgradeParseStatus status = UpgradeRequestParser.TryParse(buffer, runner.MaxHandshakeHeaderBytes, out UpgradeRequest? request, out SequencePosition end);
+        switch (status)
+        {
+            case UpgradeParseStatus.NeedMoreData:
+                input.AdvanceTo(buffer.Start, buffer.End);
+                return (Peek.NeedMoreData, null);
+
+            case UpgradeParseStatus.TooLarge:
+                input.AdvanceTo(buffer.End);
+                return (Peek.Rejected, Handshake.HeadTooLarge());
+
+            case UpgradeParseStatus.Malformed:
+                input.AdvanceTo(buffer.End);
+                return (Peek.Rejected, Handshake.Malformed());
+        }
+
+        if (!request!.HeaderHasToken("Upgrade", "websocket"))
+        {
+            // A plain GET /v1/realtime: the HTTP pipeline's endpoint answers it (426).
+            input.AdvanceTo(buffer.Start);
+            return (Peek.NotRealtime, null);
+        }
+
+        input.AdvanceTo(end);
+        HandshakeDecision decision = runner.Decide(request);
+        return (decision.IsUpgrade ? Peek.Upgrade : Peek.Rejected, decision);
     }
 }

@@ -36,7 +36,11 @@ internal sealed class WakeSignal : IValueTaskSource
     }
 
     /// <summary>Wakes the waiter, or the next wait if nobody waits now.</summary>
-    public void Set()
+    /// <param name="inline">
+    /// Run a waiting continuation on this thread, now, instead of on the thread pool: for a caller that would only
+    /// wait for what the waiter does next (the connection's end, waiting for its writer to finish).
+    /// </param>
+    public void Set(bool inline = false)
     {
         while (true)
         {
@@ -54,7 +58,10 @@ internal sealed class WakeSignal : IValueTaskSource
                 default:
                     if (Interlocked.CompareExchange(ref _state, Idle, Waiting) == Waiting)
                     {
+                        // Only the thread that won the exchange completes this wait, so only it reads the flag.
+                        _core.RunContinuationsAsynchronously = !inline;
                         _core.SetResult(true);
+                        _core.RunContinuationsAsynchronously = true;
                         return;
                     }
 

@@ -22,7 +22,11 @@ public sealed class WebSocketConnection : IMessageOutput
     private readonly FrameReader _frames;
     private readonly Lock _gate = new();
     private readonly WakeSignal _wake = new();
-    private readonly CancellationTokenSource _closeTimeout = new();
+
+    // Guarded by _gate: made by the first Close, to stop waiting for the peer's close frame after the close timeout
+    // (cancels the pending read). Only a closing connection has one: a source and its registration were ~190 bytes
+    // held by every idle session.
+    private Timer? _closeTimer;
 
     // Guarded by _gate: producers write frames into _queued; the writer swaps it with _draining.
     private PooledBufferWriter _queued = new();
@@ -217,7 +221,13 @@ public sealed class WebSocketConnection : IMessageOutput
     }
 
     /// <inheritdoc />
-    public void Close(ushort closeStatus, string reason)
+    public void Close(ushort closeStatus, string reason) => Close(closeStatus, reason, awaitPeerClose: true);
+
+    /// <param name="awaitPeerClose">
+    /// False for the echo of the peer's close: nothing more is read, so there is no wait to bound with a timer, and the
+    /// read loop is about to end: <see cref="RunAsync"/> then writes the echo on its own thread, no wake-up needed.
+    /// </param>
+    private void Close(ushort closeStatus, string reason, bool awaitPeerClose)
     {
         lock (_gate)
         {
@@ -236,11 +246,18 @@ public sealed class WebSocketConnection : IMessageOutput
             int length = Encoding.UTF8.GetBytes(reason.AsSpan(0, Math.Min(reason.Length, 123)), utf8);
             FrameWriter.WriteClose(_queued, closeStatus, utf8[..length]);
             AddPendingLocked(_queued.WrittenCount - before);
+            if (awaitPeerClose && !_writerStopping)
+            {
+                // Wait for the peer's close frame only so long; then the read loop gives up. (Once RunAsync is ending,
+                // nothing reads any more and no timer is made that no one would dispose.)
+                _closeTimer = new Timer(static state => ((PipeReader)state!).CancelPendingRead(), _input, _options.CloseTimeout, Timeout.InfiniteTimeSpan);
+            }
         }
 
-        // Wait for the peer's close frame only so long; then the read loop gives up.
-        _closeTimeout.CancelAfter(_options.CloseTimeout);
-        Wake();
+        if (awaitPeerClose)
+        {
+            Wake();
+        }
     }
 
     /// <summary>
@@ -254,7 +271,6 @@ public sealed class WebSocketConnection : IMessageOutput
         KeepAliveTicker? keepAlive = _options.KeepAliveInterval > TimeSpan.Zero ? KeepAliveTicker.For(_options.KeepAliveInterval) : null;
         _keepAliveSince = Environment.TickCount64;
         keepAlive?.Add(this);
-        using CancellationTokenRegistration onTimeout = _closeTimeout.Token.Register(static state => ((PipeReader)state!).CancelPendingRead(), _input);
         using CancellationTokenRegistration onAbort = cancellationToken.Register(static state => ((WebSocketConnection)state!).Close(CloseStatus.GoingAway, "server shutting down"), this);
         bool ended = false;
         try
@@ -262,7 +278,31 @@ public sealed class WebSocketConnection : IMessageOutput
             session.OnOpen();
             // Whatever OnOpen sent went out with the 101 response; a session that sent nothing still answers the upgrade.
             Flush();
-            Outcome = await ReadLoopAsync(session).ConfigureAwait(false);
+            // The read loop is inline rather than a method of its own: one async frame less parked per connection.
+            var handler = new Handler(this, session);
+            CloseReason outcome;
+            while (true)
+            {
+                ReadResult result;
+                try
+                {
+                    // Not the caller's token: an abort closes the connection (onAbort), and the read goes on to the peer's close.
+                    result = await _input.ReadAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception)
+                {
+                    outcome = new CloseReason(0, "connection lost", InitiatedByPeer: true);
+                    break;
+                }
+
+                if (OnRead(result, ref handler) is { } end)
+                {
+                    outcome = end;
+                    break;
+                }
+            }
+
+            Outcome = outcome;
             ended = true;
             session.OnClosed(Outcome);
         }
@@ -283,16 +323,26 @@ public sealed class WebSocketConnection : IMessageOutput
                 _closeQueued = true;
             }
 
-            Wake();
+            // On this thread: it has nothing to do but wait for the writer's last drain (a pool hand-off here was
+            // one thread wake-up more per session).
+            Wake(inline: true);
             await AbandonStalledWriterAsync(writer).ConfigureAwait(false);
             await writer.ConfigureAwait(false);
-            await _closeTimeout.CancelAsync().ConfigureAwait(false);
+            Timer? closeTimer;
+            lock (_gate)
+            {
+                // _writerStopping is set: no Close makes another.
+                closeTimer = _closeTimer;
+                _closeTimer = null;
+            }
+
+            closeTimer?.Dispose();
+
             keepAlive?.Remove(this);
             _frames.Dispose();
             await _input.CompleteAsync().ConfigureAwait(false);
             await _output.CompleteAsync().ConfigureAwait(false);
             await session.DisposeAsync().ConfigureAwait(false);
-            _closeTimeout.Dispose();
         }
     }
 
@@ -324,66 +374,55 @@ public sealed class WebSocketConnection : IMessageOutput
         }
     }
 
-    private async Task<CloseReason> ReadLoopAsync(IWebSocketSession session)
+    /// <summary>Parses and delivers what one read brought; returns how the connection ended, or null to read on.</summary>
+    private CloseReason? OnRead(ReadResult result, ref Handler handler)
     {
-        var handler = new Handler(this, session);
-        while (true)
+        // Anything from the peer shows it is alive (the keepalive loop reads this).
+        Volatile.Write(ref _heardAt, Environment.TickCount64);
+        if (result.IsCanceled)
         {
-            ReadResult result;
-            try
-            {
-                result = await _input.ReadAsync().ConfigureAwait(false);
-            }
-            catch (Exception)
-            {
-                return new CloseReason(0, "connection lost", InitiatedByPeer: true);
-            }
-
-            // Anything from the peer shows it is alive (the keepalive loop reads this).
-            Volatile.Write(ref _heardAt, Environment.TickCount64);
-            if (result.IsCanceled)
-            {
-                // Close timeout or transport failure: the peer never answered our close frame.
-                return LocalClose();
-            }
-
-            ReadOnlySequence<byte> buffer = result.Buffer;
-            FrameReadStatus status;
-            SequencePosition consumed = buffer.Start, examined = buffer.End;
-            try
-            {
-                status = _frames.Read(buffer, ref handler, out consumed, out examined);
-            }
-            finally
-            {
-                // Exactly one AdvanceTo per read, even when the session throws.
-                _input.AdvanceTo(consumed, examined);
-            }
-
-            switch (status)
-            {
-                case FrameReadStatus.CloseReceived:
-                    bool peerStarted = !IsCloseQueued();
-                    if (peerStarted)
-                    {
-                        ushort echo = _frames.ReceivedCloseStatus;
-                        EchoClose(echo);
-                        return new CloseReason(echo, _frames.ReceivedCloseReason, InitiatedByPeer: true);
-                    }
-
-                    return LocalClose();
-
-                case FrameReadStatus.Violation:
-                    // RFC 6455 §7.1.7: fail the connection: send close with the reason, then drop the TCP connection.
-                    Close(_frames.ViolationStatus, _frames.ViolationReason!);
-                    return new CloseReason(_frames.ViolationStatus, _frames.ViolationReason, InitiatedByPeer: false);
-            }
-
-            if (result.IsCompleted || _transportBroken)
-            {
-                return new CloseReason(0, "connection lost", InitiatedByPeer: true);
-            }
+            // Close timeout or transport failure: the peer never answered our close frame.
+            return LocalClose();
         }
+
+        ReadOnlySequence<byte> buffer = result.Buffer;
+        FrameReadStatus status;
+        SequencePosition consumed = buffer.Start, examined = buffer.End;
+        try
+        {
+            status = _frames.Read(buffer, ref handler, out consumed, out examined);
+        }
+        finally
+        {
+            // Exactly one AdvanceTo per read, even when the session throws.
+            _input.AdvanceTo(consumed, examined);
+        }
+
+        switch (status)
+        {
+            case FrameReadStatus.CloseReceived:
+                bool peerStarted = !IsCloseQueued();
+                if (peerStarted)
+                {
+                    ushort echo = _frames.ReceivedCloseStatus;
+                    EchoClose(echo);
+                    return new CloseReason(echo, _frames.ReceivedCloseReason, InitiatedByPeer: true);
+                }
+
+                return LocalClose();
+
+            case FrameReadStatus.Violation:
+                // RFC 6455 §7.1.7: fail the connection: send close with the reason, then drop the TCP connection.
+                Close(_frames.ViolationStatus, _frames.ViolationReason!);
+                return new CloseReason(_frames.ViolationStatus, _frames.ViolationReason, InitiatedByPeer: false);
+        }
+
+        if (result.IsCompleted || _transportBroken)
+        {
+            return new CloseReason(0, "connection lost", InitiatedByPeer: true);
+        }
+
+        return null;
     }
 
     private CloseReason LocalClose()
@@ -422,11 +461,11 @@ public sealed class WebSocketConnection : IMessageOutput
                 AddPendingLocked(2);
             }
 
-            Wake();
+            // No wake-up: the read loop ends now and RunAsync writes the echo (see Close).
             return;
         }
 
-        Close(status, string.Empty);
+        Close(status, string.Empty, awaitPeerClose: false);
     }
 
     private void SendControl(FrameOpcode opcode, ReadOnlySpan<byte> payload)
@@ -486,7 +525,7 @@ public sealed class WebSocketConnection : IMessageOutput
         Wake();
     }
 
-    private void Wake()
+    private void Wake(bool inline = false)
     {
         lock (_gate)
         {
@@ -498,7 +537,7 @@ public sealed class WebSocketConnection : IMessageOutput
             _wakePending = true;
         }
 
-        _wake.Set();
+        _wake.Set(inline);
     }
 
     private async Task FinishFlushAsync(ValueTask<FlushResult> flush, int length)
