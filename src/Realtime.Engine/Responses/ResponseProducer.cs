@@ -13,9 +13,16 @@ namespace Realtime.Engine.Responses;
 /// clause by clause (synthesis of a chunk overlaps the model writing the next), and posts every delta and audio
 /// chunk to the session inbox. It touches no session state.
 /// </summary>
+/// <remarks>
+/// No thread hand-off on the way to the first audio: a clause reaches the synthesis task on the producer's thread
+/// (synchronous continuations), and a delta or audio chunk is handled by the session loop on the thread that posted
+/// it when the loop is idle (<see cref="SessionInbox.TryWriteAndDrain"/>), as a client event is on the connection's.
+/// Each hand-off to the thread pool was a wait in its queue behind other sessions' work: with 50 speaking sessions
+/// on two cores, those waits were the tail of the gateway's own time to first audio.
+/// </remarks>
 internal static class ResponseProducer
 {
-    public static async Task RunAsync(ResponseRun run, ChatRequest request, IChatModel llm, ISpeechSynthesizer? tts, ChannelWriter<SessionMessage> inbox)
+    public static async Task RunAsync(ResponseRun run, ChatRequest request, IChatModel llm, ISpeechSynthesizer? tts, SessionInbox inbox)
     {
         CancellationToken token = run.Cancellation.Token;
         string stage = "llm";
@@ -24,7 +31,7 @@ internal static class ResponseProducer
         Task? synthesis = null;
         if (run.Settings.AudioOutput && tts is not null)
         {
-            speech = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+            speech = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true, AllowSynchronousContinuations = true });
             synthesis = SynthesizeAsync(run, speech.Reader, tts, inbox, token);
         }
 
@@ -44,7 +51,7 @@ internal static class ResponseProducer
                     }
                 }
 
-                inbox.TryWrite(new SessionMessage(SessionMessageKind.ChatDelta, Run: run, Delta: delta));
+                inbox.TryWriteAndDrain(new SessionMessage(SessionMessageKind.ChatDelta, Run: run, Delta: delta));
                 if (speech is not null && delta.Kind == ChatDeltaKind.Text && delta.Text is { Length: > 0 } text)
                 {
                     foreach (string chunk in chunker!.Push(text))
@@ -75,7 +82,7 @@ internal static class ResponseProducer
                 await synthesis!.ConfigureAwait(false);
             }
 
-            inbox.TryWrite(new SessionMessage(SessionMessageKind.ResponseFinished, Run: run));
+            inbox.TryWriteAndDrain(new SessionMessage(SessionMessageKind.ResponseFinished, Run: run));
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
@@ -90,11 +97,11 @@ internal static class ResponseProducer
             }
 
             Observability.EngineMetrics.BackendFailed(stage);
-            inbox.TryWrite(new SessionMessage(SessionMessageKind.ResponseFailed, Run: run, Error: e, Stage: stage));
+            inbox.TryWriteAndDrain(new SessionMessage(SessionMessageKind.ResponseFailed, Run: run, Error: e, Stage: stage));
         }
     }
 
-    private static async Task SynthesizeAsync(ResponseRun run, ChannelReader<string> chunks, ISpeechSynthesizer tts, ChannelWriter<SessionMessage> inbox, CancellationToken token)
+    private static async Task SynthesizeAsync(ResponseRun run, ChannelReader<string> chunks, ISpeechSynthesizer tts, SessionInbox inbox, CancellationToken token)
     {
         ResponseSettings settings = run.Settings;
         OutputAudioEncoder? encoder = null;
@@ -147,9 +154,9 @@ internal static class ResponseProducer
     }
 
     /// <summary>Hands audio to the session loop; once the loop has ended (client gone) the buffer goes straight back to the pool.</summary>
-    private static void Post(ChannelWriter<SessionMessage> inbox, SessionMessage message)
+    private static void Post(SessionInbox inbox, SessionMessage message)
     {
-        if (!inbox.TryWrite(message))
+        if (!inbox.TryWriteAndDrain(message))
         {
             BufferPool<byte>.Return(message.Buffer!);
         }

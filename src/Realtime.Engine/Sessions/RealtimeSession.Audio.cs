@@ -455,7 +455,8 @@ public sealed partial class RealtimeSession
                 await foreach (TranscriptUpdate update in stream.ReadAsync(CancellationToken.None).ConfigureAwait(false))
                 {
                     final |= update.IsFinal;
-                    _inbox.TryWrite(new SessionMessage(SessionMessageKind.Transcript, ItemId: itemId, Text: update.Text, Final: update.IsFinal, At: update.IsFinal ? System.Diagnostics.Stopwatch.GetTimestamp() : 0));
+                    // Handled on this thread when the loop is idle: a response may be waiting for this text.
+                    _inbox.TryWriteAndDrain(new SessionMessage(SessionMessageKind.Transcript, ItemId: itemId, Text: update.Text, Final: update.IsFinal, At: update.IsFinal ? System.Diagnostics.Stopwatch.GetTimestamp() : 0));
                 }
             }
 

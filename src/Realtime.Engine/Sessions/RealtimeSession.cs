@@ -161,6 +161,18 @@ public sealed partial class RealtimeSession : IWebSocketSession, IInboxConsumer
 
     void IInboxConsumer.CompleteWait(Exception? failure) => CompleteTurnDetection(failure);
 
+    // A response's text and audio do not depend on the turn detection of the append still waiting for its batched
+    // inference (that append's input is buffered, its turn events come after): they may go out first.
+    bool IInboxConsumer.MayHandleDuringWait(in SessionMessage message) =>
+        message.Kind is SessionMessageKind.Audio or SessionMessageKind.ChatDelta;
+
+    void IInboxConsumer.HandleDuringWait(in SessionMessage message)
+    {
+        Handle(message);
+        // Handle counts a message only when no turn detection is pending, and one is: count this one here.
+        Volatile.Write(ref _handled, _handled + 1);
+    }
+
     void IInboxConsumer.OnDrained()
     {
         // Events are queued without waking the connection's writer: the burst goes out in one write, from this thread.

@@ -22,6 +22,15 @@ internal interface IInboxConsumer
 
     /// <summary>The inbox was completed and everything in it handled; called once.</summary>
     void OnEnded();
+
+    /// <summary>
+    /// Whether <paramref name="message"/> may be handled while the drain waits on a <see cref="PendingWait"/> with
+    /// nothing queued (output on its way to the client: it does not depend on what the wait will decide).
+    /// </summary>
+    bool MayHandleDuringWait(in SessionMessage message);
+
+    /// <summary>Handles a message that <see cref="MayHandleDuringWait"/> allowed, while the wait is still pending.</summary>
+    void HandleDuringWait(in SessionMessage message);
 }
 
 /// <summary>
@@ -57,6 +66,13 @@ internal sealed class SessionInbox : ChannelWriter<SessionMessage>, IThreadPoolW
     private ValueTask _wait;
     private bool _waiting;
 
+    // Guarded by _gate: the drainer is parked on a wait (no consumer code runs); a message is being handled beside
+    // that wait (TryHandleDuringWait); the wait ended meanwhile, so whoever handled that message resumes the drain.
+    private bool _parked;
+    private bool _besideWait;
+    private bool _resumeAfterBeside;
+    private SessionMessage _besideMessage;
+
     public SessionInbox(IInboxConsumer consumer)
     {
         _consumer = consumer;
@@ -91,6 +107,11 @@ internal sealed class SessionInbox : ChannelWriter<SessionMessage>, IThreadPoolW
     /// </summary>
     public bool TryWriteAndDrain(in SessionMessage item)
     {
+        if (_consumer.MayHandleDuringWait(item) && TryHandleDuringWait(item))
+        {
+            return true;
+        }
+
         if (!Enqueue(item, out bool startDrain))
         {
             return false;
@@ -267,6 +288,11 @@ internal sealed class SessionInbox : ChannelWriter<SessionMessage>, IThreadPoolW
                     _consumer.OnDrained();
                     _wait = pending;
                     _waiting = true;
+                    lock (_gate)
+                    {
+                        _parked = true;
+                    }
+
                     pending.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_resumeAfterWait);
                     return;
                 }
@@ -314,5 +340,76 @@ internal sealed class SessionInbox : ChannelWriter<SessionMessage>, IThreadPoolW
         }
     }
 
-    private void ResumeAfterWait() => ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+    private void ResumeAfterWait()
+    {
+        lock (_gate)
+        {
+            if (_besideWait)
+            {
+                // A message is being handled beside the wait: that thread resumes the drain when it is done.
+                _resumeAfterBeside = true;
+                return;
+            }
+
+            _parked = false;
+        }
+
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+    }
+
+    /// <summary>
+    /// Output that reaches a session whose drain is parked on a batched VAD inference, with nothing queued behind it,
+    /// is handled at once on the posting thread instead of after the inference and a hop to the thread pool (the
+    /// tail of the gateway's own time to first audio with many speakers). Still one consumer call at a time: the
+    /// parked drainer runs no consumer code, and a wait that ends meanwhile is resumed by this thread afterwards.
+    /// </summary>
+    private bool TryHandleDuringWait(in SessionMessage item)
+    {
+        lock (_gate)
+        {
+            if (!_parked || _besideWait || _count > 0 || _completed)
+            {
+                return false;
+            }
+
+            _besideWait = true;
+            _besideMessage = item;
+        }
+
+        if (_context is { } context)
+        {
+            ExecutionContext.Run(context, static state => ((SessionInbox)state!).HandleBesideWait(), this);
+        }
+        else
+        {
+            HandleBesideWait();
+        }
+
+        bool resume;
+        lock (_gate)
+        {
+            _besideWait = false;
+            resume = _resumeAfterBeside;
+            _resumeAfterBeside = false;
+            if (resume)
+            {
+                _parked = false;
+            }
+        }
+
+        if (resume)
+        {
+            RunDrain();
+        }
+
+        return true;
+    }
+
+    private void HandleBesideWait()
+    {
+        SessionMessage message = _besideMessage;
+        _besideMessage = default;
+        _consumer.HandleDuringWait(message);
+        _consumer.OnDrained();
+    }
 }

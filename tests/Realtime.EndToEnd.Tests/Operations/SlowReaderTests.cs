@@ -37,8 +37,12 @@ public sealed class SlowReaderTests
             $"Sec-WebSocket-Key: {Convert.ToBase64String(RandomNumberGenerator.GetBytes(16))}\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer {OpsServer.KeyA}\r\n\r\n";
         await stream.WriteAsync(Encoding.ASCII.GetBytes(head), cancel);
 
-        // A long text answer is spoken as tens of seconds of 24 kHz audio: megabytes of base64 deltas.
-        string text = string.Concat(Enumerable.Repeat("this answer is long enough to be spoken for quite a while ", 12));
+        // A long text answer is spoken as minutes of 24 kHz audio: megabytes of base64 deltas, more than the kernel can
+        // hold for a peer that reads nothing. (With a fixed 12 sentences, ~2.2 MB, a sender buffer autotuned to
+        // tcp_wmem's 4 MiB sometimes took the whole answer: no backlog ever built up on the server, and the test
+        // waited for a close that had no reason to come. One sentence is ~3.5 s of speech, ~220 KB of deltas.)
+        int sentences = 12 + (int)(2 * KernelSendBufferMaxBytes() / 200_000);
+        string text = string.Concat(Enumerable.Repeat("this answer is long enough to be spoken for quite a while ", sentences));
         await stream.WriteAsync(MaskedText("{\"type\":\"conversation.item.create\",\"item\":{\"type\":\"message\",\"role\":\"user\",\"content\":[{\"type\":\"input_text\",\"text\":\"" + text + "\"}]}}"), cancel);
         await stream.WriteAsync(MaskedText("{\"type\":\"response.create\"}"), cancel);
 
@@ -55,7 +59,7 @@ public sealed class SlowReaderTests
             closed = seenOpen && ready.Contains("\"sessions\":0", StringComparison.Ordinal);
         }
 
-        Assert.True(closed, "the server kept the session of a client that does not read");
+        Assert.True(closed, "the server kept the session of a client that does not read; it logged:\n" + string.Join("\n", capture.Lines.Select(l => l.Level + " " + l.Message)));
 
         // The server's own account of the backlog: it crossed the limit with one message and went no further
         // (besides at most one pong and the close frame, each at most 2 + 125 bytes).
@@ -76,6 +80,20 @@ public sealed class SlowReaderTests
         Assert.Equal("output backlog too large", reason);
         Assert.False(sawDone, "the whole answer reached a client that was not reading");
         TestContext.Current.TestOutputHelper?.WriteLine($"slow reader: server queued at most {peak} bytes (limit {Limit}, largest message {largest}); client received {received} bytes");
+    }
+
+    /// <summary>The most a TCP socket's send buffer may autotune to here (tcp_wmem's maximum; 4 MiB if unknown).</summary>
+    private static long KernelSendBufferMaxBytes()
+    {
+        try
+        {
+            string[] fields = File.ReadAllText("/proc/sys/net/ipv4/tcp_wmem").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            return long.Parse(fields[^1], CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return 4 * 1024 * 1024;
+        }
     }
 
     private static byte[] MaskedText(string json)
