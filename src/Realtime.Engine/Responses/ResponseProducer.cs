@@ -15,10 +15,12 @@ namespace Realtime.Engine.Responses;
 /// </summary>
 /// <remarks>
 /// No thread hand-off on the way to the first audio: a clause reaches the synthesis task on the producer's thread
-/// (synchronous continuations), and a delta or audio chunk is handled by the session loop on the thread that posted
-/// it when the loop is idle (<see cref="SessionInbox.TryWriteAndDrain"/>), as a client event is on the connection's.
-/// Each hand-off to the thread pool was a wait in its queue behind other sessions' work: with 50 speaking sessions
-/// on two cores, those waits were the tail of the gateway's own time to first audio.
+/// (synchronous continuations), and the response's first audio chunk is handled by the session loop on the thread
+/// that posted it when the loop is idle (<see cref="SessionInbox.TryWriteAndDrain"/>), as a client event is on the
+/// connection's. Each hand-off to the thread pool was a wait in its queue behind other sessions' work: with 50 speaking
+/// sessions on two cores, those waits were the tail of the gateway's own time to first audio. Everything else still
+/// goes through the pool: while a drain is scheduled, the next deltas join it and leave in one socket write (handled
+/// one by one on arrival, an instant gRPC LLM's text response cost ~40 % more CPU and was no faster).
 /// </remarks>
 internal static class ResponseProducer
 {
@@ -51,7 +53,8 @@ internal static class ResponseProducer
                     }
                 }
 
-                inbox.TryWriteAndDrain(new SessionMessage(SessionMessageKind.ChatDelta, Run: run, Delta: delta));
+                inbox.TryWrite(new SessionMessage(SessionMessageKind.ChatDelta, Run: run, Delta: delta));
+
                 if (speech is not null && delta.Kind == ChatDeltaKind.Text && delta.Text is { Length: > 0 } text)
                 {
                     foreach (string chunk in chunker!.Push(text))
@@ -82,7 +85,7 @@ internal static class ResponseProducer
                 await synthesis!.ConfigureAwait(false);
             }
 
-            inbox.TryWriteAndDrain(new SessionMessage(SessionMessageKind.ResponseFinished, Run: run));
+            inbox.TryWrite(new SessionMessage(SessionMessageKind.ResponseFinished, Run: run));
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
@@ -97,7 +100,7 @@ internal static class ResponseProducer
             }
 
             Observability.EngineMetrics.BackendFailed(stage);
-            inbox.TryWriteAndDrain(new SessionMessage(SessionMessageKind.ResponseFailed, Run: run, Error: e, Stage: stage));
+            inbox.TryWrite(new SessionMessage(SessionMessageKind.ResponseFailed, Run: run, Error: e, Stage: stage));
         }
     }
 
@@ -105,6 +108,7 @@ internal static class ResponseProducer
     {
         ResponseSettings settings = run.Settings;
         OutputAudioEncoder? encoder = null;
+        bool firstAudio = true;
         await foreach (string text in chunks.ReadAllAsync(token).ConfigureAwait(false))
         {
             var request = new SynthesisRequest(text, settings.Voice, null, (float)settings.Speed);
@@ -138,7 +142,8 @@ internal static class ResponseProducer
                     length = encoder.Encode(samples, buffer);
                 }
 
-                Post(inbox, new SessionMessage(SessionMessageKind.Audio, buffer, length, run));
+                Post(inbox, new SessionMessage(SessionMessageKind.Audio, buffer, length, run), urgent: firstAudio);
+                firstAudio &= length == 0;
                 waitFrom = System.Diagnostics.Stopwatch.GetTimestamp();
             }
 
@@ -149,14 +154,15 @@ internal static class ResponseProducer
         {
             byte[] tail = BufferPool<byte>.Rent(encoder.MaxEncodedBytes(0) + 4096);
             int length = encoder.Flush(tail);
-            Post(inbox, new SessionMessage(SessionMessageKind.Audio, tail, length, run));
+            Post(inbox, new SessionMessage(SessionMessageKind.Audio, tail, length, run), urgent: false);
         }
     }
 
     /// <summary>Hands audio to the session loop; once the loop has ended (client gone) the buffer goes straight back to the pool.</summary>
-    private static void Post(SessionInbox inbox, SessionMessage message)
+    /// <param name="urgent">The response's first audio: handled on this thread if the loop is idle (see remarks).</param>
+    private static void Post(SessionInbox inbox, SessionMessage message, bool urgent)
     {
-        if (!inbox.TryWriteAndDrain(message))
+        if (!(urgent ? inbox.TryWriteAndDrain(message) : inbox.TryWrite(message)))
         {
             BufferPool<byte>.Return(message.Buffer!);
         }
