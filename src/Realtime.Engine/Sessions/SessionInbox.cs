@@ -71,7 +71,10 @@ internal sealed class SessionInbox : ChannelWriter<SessionMessage>, IThreadPoolW
     private bool _parked;
     private bool _besideWait;
     private bool _resumeAfterBeside;
-    private SessionMessage _besideMessage;
+
+    // The message handled beside a wait, for the call in the session's context; made at the first one (most sessions
+    // never need it, and a SessionMessage is 128 bytes).
+    private System.Runtime.CompilerServices.StrongBox<SessionMessage>? _besideMessage;
 
     public SessionInbox(IInboxConsumer consumer)
     {
@@ -373,7 +376,7 @@ internal sealed class SessionInbox : ChannelWriter<SessionMessage>, IThreadPoolW
             }
 
             _besideWait = true;
-            _besideMessage = item;
+            (_besideMessage ??= new System.Runtime.CompilerServices.StrongBox<SessionMessage>()).Value = item;
         }
 
         if (_context is { } context)
@@ -407,8 +410,8 @@ internal sealed class SessionInbox : ChannelWriter<SessionMessage>, IThreadPoolW
 
     private void HandleBesideWait()
     {
-        SessionMessage message = _besideMessage;
-        _besideMessage = default;
+        SessionMessage message = _besideMessage!.Value;
+        _besideMessage.Value = default;
         _consumer.HandleDuringWait(message);
         _consumer.OnDrained();
     }
