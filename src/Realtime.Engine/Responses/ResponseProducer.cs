@@ -16,11 +16,12 @@ namespace Realtime.Engine.Responses;
 /// <remarks>
 /// No thread hand-off on the way to the first audio: a clause reaches the synthesis task on the producer's thread
 /// (synchronous continuations), and the response's first audio chunk is handled by the session loop on the thread
-/// that posted it when the loop is idle (<see cref="SessionInbox.TryWriteAndDrain"/>), as a client event is on the
-/// connection's. Each hand-off to the thread pool was a wait in its queue behind other sessions' work: with 50 speaking
-/// sessions on two cores, those waits were the tail of the gateway's own time to first audio. Everything else still
-/// goes through the pool: while a drain is scheduled, the next deltas join it and leave in one socket write (handled
-/// one by one on arrival, an instant gRPC LLM's text response cost ~40 % more CPU and was no faster).
+/// that posted it when the loop is idle or parked on a batched VAD inference
+/// (<see cref="SessionInbox.TryWriteOutputAndDrain"/>), as a client event is on the connection's. Each hand-off to the
+/// thread pool was a wait in its queue behind other sessions' work: with 50 speaking sessions on two cores, those
+/// waits were the tail of the gateway's own time to first audio. Everything else still goes through the pool: while a
+/// drain is scheduled, the next deltas join it and leave in one socket write (handled one by one on arrival, an
+/// instant gRPC LLM's text response cost ~40 % more CPU and was no faster).
 /// </remarks>
 internal static class ResponseProducer
 {
@@ -54,7 +55,6 @@ internal static class ResponseProducer
                 }
 
                 inbox.TryWrite(new SessionMessage(SessionMessageKind.ChatDelta, Run: run, Delta: delta));
-
                 if (speech is not null && delta.Kind == ChatDeltaKind.Text && delta.Text is { Length: > 0 } text)
                 {
                     foreach (string chunk in chunker!.Push(text))
@@ -159,10 +159,10 @@ internal static class ResponseProducer
     }
 
     /// <summary>Hands audio to the session loop; once the loop has ended (client gone) the buffer goes straight back to the pool.</summary>
-    /// <param name="urgent">The response's first audio: handled on this thread if the loop is idle (see remarks).</param>
+    /// <param name="urgent">The response's first audio: handled on this thread if the loop is idle or parked (see remarks).</param>
     private static void Post(SessionInbox inbox, SessionMessage message, bool urgent)
     {
-        if (!(urgent ? inbox.TryWriteAndDrain(message) : inbox.TryWrite(message)))
+        if (!(urgent ? inbox.TryWriteOutputAndDrain(message) : inbox.TryWrite(message)))
         {
             BufferPool<byte>.Return(message.Buffer!);
         }

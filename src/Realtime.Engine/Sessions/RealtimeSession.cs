@@ -161,11 +161,6 @@ public sealed partial class RealtimeSession : IWebSocketSession, IInboxConsumer
 
     void IInboxConsumer.CompleteWait(Exception? failure) => CompleteTurnDetection(failure);
 
-    // A response's text and audio do not depend on the turn detection of the append still waiting for its batched
-    // inference (that append's input is buffered, its turn events come after): they may go out first.
-    bool IInboxConsumer.MayHandleDuringWait(in SessionMessage message) =>
-        message.Kind is SessionMessageKind.Audio or SessionMessageKind.ChatDelta;
-
     void IInboxConsumer.HandleDuringWait(in SessionMessage message)
     {
         Handle(message);

@@ -23,13 +23,7 @@ internal interface IInboxConsumer
     /// <summary>The inbox was completed and everything in it handled; called once.</summary>
     void OnEnded();
 
-    /// <summary>
-    /// Whether <paramref name="message"/> may be handled while the drain waits on a <see cref="PendingWait"/> with
-    /// nothing queued (output on its way to the client: it does not depend on what the wait will decide).
-    /// </summary>
-    bool MayHandleDuringWait(in SessionMessage message);
-
-    /// <summary>Handles a message that <see cref="MayHandleDuringWait"/> allowed, while the wait is still pending.</summary>
+    /// <summary>Handles a response's output while a <see cref="PendingWait"/> is still pending (see <see cref="SessionInbox.TryWriteOutputAndDrain"/>).</summary>
     void HandleDuringWait(in SessionMessage message);
 }
 
@@ -110,11 +104,6 @@ internal sealed class SessionInbox : ChannelWriter<SessionMessage>, IThreadPoolW
     /// </summary>
     public bool TryWriteAndDrain(in SessionMessage item)
     {
-        if (_consumer.MayHandleDuringWait(item) && TryHandleDuringWait(item))
-        {
-            return true;
-        }
-
         if (!Enqueue(item, out bool startDrain))
         {
             return false;
@@ -127,6 +116,13 @@ internal sealed class SessionInbox : ChannelWriter<SessionMessage>, IThreadPoolW
 
         return true;
     }
+
+    /// <summary>
+    /// <see cref="TryWriteAndDrain"/> for a response's output (its audio or text), which may also be handled while the
+    /// drain is parked on a batched VAD inference with nothing queued behind it: output does not depend on what that
+    /// wait will decide (the append it belongs to is already buffered; its turn events come after).
+    /// </summary>
+    public bool TryWriteOutputAndDrain(in SessionMessage item) => TryHandleDuringWait(item) || TryWriteAndDrain(item);
 
     /// <summary>
     /// Queues a last message and completes the inbox; if no drain is running, drains on the calling thread (the
