@@ -32,6 +32,7 @@ public static class OverheadReport
         Row(text, "text responses, 32 connections: responses/s", stock, others, r => r.ResponsesPerSecond, higherIsBetter: true, 0);
         Row(text, "same: server CPU µs per response", stock, others, r => r.CpuUsPerResponse, higherIsBetter: false, 1);
         Row(text, "same: of which user mode (utime) µs per response", stock, others, r => r.UserCpuUsPerResponse, higherIsBetter: false, 1);
+        Row(text, "same: the load tool's own CPU µs per response (shares the cores)", stock, others, r => r.ToolCpuUsPerResponse, higherIsBetter: false, 1);
         Row(text, "1 connection: response.create → response.done p50 (ms)", stock, others, r => Percentile(r.SingleLatencyMs, 0.5), higherIsBetter: false, 3);
         Row(text, "1 connection: p99 (ms)", stock, others, r => Percentile(r.SingleLatencyMs, 0.99), higherIsBetter: false, 3);
         Row(text, "1 connection: server CPU µs per response", stock, others, r => r.CpuUsPerResponseSingle, higherIsBetter: false, 1);

@@ -42,12 +42,12 @@ public sealed class OverheadRunner(LoadOptions options, ServerLauncher launcher)
 
             if (options.Runs("text"))
             {
-                (result.ResponsesPerSecond, result.CpuUsPerResponse, result.UserCpuUsPerResponse, _, result.SwitchesPerResponse, result.ResponseCost) = await TextResponsesAsync(server, uri, Connections, Window, result.Errors);
+                (result.ResponsesPerSecond, result.CpuUsPerResponse, result.UserCpuUsPerResponse, result.ToolCpuUsPerResponse, _, result.SwitchesPerResponse, result.ResponseCost) = await TextResponsesAsync(server, uri, Connections, Window, result.Errors);
             }
 
             if (options.Runs("single"))
             {
-                (_, result.CpuUsPerResponseSingle, _, result.SingleLatencyMs, result.SwitchesPerResponseSingle, result.ResponseCostSingle) = await TextResponsesAsync(server, uri, 1, Window, result.Errors);
+                (_, result.CpuUsPerResponseSingle, _, _, result.SingleLatencyMs, result.SwitchesPerResponseSingle, result.ResponseCostSingle) = await TextResponsesAsync(server, uri, 1, Window, result.Errors);
             }
 
             if (options.Runs("handshake"))
@@ -68,11 +68,15 @@ public sealed class OverheadRunner(LoadOptions options, ServerLauncher launcher)
 
         foreach (int count in options.Idle)
         {
-            // A fresh server per count: what the idle sessions hold, not what earlier workloads left behind.
+            // A fresh server per count: what the idle sessions hold, not what earlier workloads left behind. The warm-up
+            // lets the JIT finish tiering the paths a session takes: after 1 s of each, the smaps of the idle window
+            // still grew ~2 MB of new code (memfd:doublemapper) and a few MB of native heap the JIT's compilations
+            // left in malloc's arenas, i.e. one-time process growth that a per-session figure at 1,000 counted as
+            // 4-5 KiB of every session (every server pays it; none of it scales with the sessions).
             await using ServerProcess server = (await launcher.StartAsync(target))!;
             var uri = new Uri(server.WebSocketUri);
-            await TextResponsesAsync(server, uri, 2, TimeSpan.FromSeconds(1), result.Errors);
-            await HandshakesAsync(server, uri, TimeSpan.FromSeconds(1), result.Errors);
+            await TextResponsesAsync(server, uri, Connections, TimeSpan.FromSeconds(4), result.Errors);
+            await HandshakesAsync(server, uri, TimeSpan.FromSeconds(3), result.Errors);
             result.Idle[count] = await IdleAsync(server, uri, count, result.Errors);
         }
 
@@ -80,7 +84,7 @@ public sealed class OverheadRunner(LoadOptions options, ServerLauncher launcher)
     }
 
     /// <summary>Each connection sends response.create, waits for response.done, and again, for the window.</summary>
-    private async Task<(double PerSecond, double CpuUs, double UserCpuUs, double[] LatencyMs, double Switches, OperationCost Cost)> TextResponsesAsync(ServerProcess server, Uri uri, int connections, TimeSpan window, ErrorCounts errors)
+    private async Task<(double PerSecond, double CpuUs, double UserCpuUs, double ToolCpuUs, double[] LatencyMs, double Switches, OperationCost Cost)> TextResponsesAsync(ServerProcess server, Uri uri, int connections, TimeSpan window, ErrorCounts errors)
     {
         var clients = new ResponseClient[connections];
         for (int i = 0; i < connections; i++)
@@ -94,6 +98,7 @@ public sealed class OverheadRunner(LoadOptions options, ServerLauncher launcher)
 
         RuntimeCounters? countersBefore = await server.RuntimeCountersAsync();
         ProcessSample before = server.Sample();
+        TimeSpan toolBefore = Environment.CpuUsage.TotalTime;
         long stop = Stopwatch.GetTimestamp() + (long)(window.TotalSeconds * Stopwatch.Frequency);
         var latencies = new List<double>[connections];
         await Task.WhenAll(clients.Select(async (client, i) =>
@@ -112,11 +117,12 @@ public sealed class OverheadRunner(LoadOptions options, ServerLauncher launcher)
             }
         }));
         ProcessSample after = server.Sample();
+        double toolUs = (Environment.CpuUsage.TotalTime - toolBefore).TotalMicroseconds;
         RuntimeCounters? countersAfter = await server.RuntimeCountersAsync();
         await Parallel.ForEachAsync(clients, async (c, _) => await c.Socket.DisposeAsync());
         double[] all = latencies.SelectMany(l => l).Order().ToArray();
         double seconds = (double)(after.Timestamp - before.Timestamp) / Stopwatch.Frequency;
-        return (all.Length / seconds, (after.CpuSeconds - before.CpuSeconds) * 1e6 / Math.Max(1, all.Length), UserCpuUs(before, after, all.Length), all, (double)after.SwitchesSince(before) / Math.Max(1, all.Length), RuntimeCounters.PerOperation(countersBefore, countersAfter, all.Length));
+        return (all.Length / seconds, (after.CpuSeconds - before.CpuSeconds) * 1e6 / Math.Max(1, all.Length), UserCpuUs(before, after, all.Length), toolUs / Math.Max(1, all.Length), all, (double)after.SwitchesSince(before) / Math.Max(1, all.Length), RuntimeCounters.PerOperation(countersBefore, countersAfter, all.Length));
     }
 
     /// <summary>Four openers each connect, wait for session.created, close and wait for the server's close, for the window.</summary>
@@ -288,6 +294,9 @@ public sealed class OverheadResult(string target)
     public double SessionsPerSecond { get; set; }
     public double CpuUsPerSession { get; set; }
     public double UserCpuUsPerResponse { get; set; }
+
+    /// <summary>The load tool's own CPU per response: it shares the cores with the server, so responses/s is bounded by both.</summary>
+    public double ToolCpuUsPerResponse { get; set; }
     public double UserCpuUsPerSession { get; set; }
     public double CpuUsPerAppend20 { get; set; }
     public double CpuUsPerAppend100 { get; set; }
