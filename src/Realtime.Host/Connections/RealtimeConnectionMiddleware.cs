@@ -39,7 +39,28 @@ internal sealed class RealtimeConnectionMiddleware(ConnectionDelegate next, Real
                     case Peek.Upgrade:
                         // Not flushed here: the 101 leaves with session.created in one send (one syscall and segment less per session).
                         Handshake.WriteResponse(context.Transport.Output, decision!);
-                        await runner.RunAsync(decision!, input, context.Transport.Output, context.ConnectionId, handshakeUnflushed: true).ConfigureAwait(false);
+                        bool unflushed = true;
+                        if (runner.EnginesLoading)
+                        {
+                            await runner.WaitForEnginesAsync(context.Transport.Output, unflushed).ConfigureAwait(false);
+                            unflushed = false;
+                        }
+
+                        // RealtimeConnectionRunner.RunAsync's steps, here rather than awaited: the session's whole life
+                        // parks this frame, and a nested one was ~200 bytes more per idle session.
+                        OpenedConnection opened = runner.Open(decision!, input, context.Transport.Output, context.ConnectionId, unflushed);
+                        decision = null;
+                        Exception? failure = null;
+                        try
+                        {
+                            await opened.Connection.RunAsync(opened.Session).ConfigureAwait(false);
+                        }
+                        catch (Exception ex)
+                        {
+                            failure = ex;
+                        }
+
+                        runner.Finish(opened, failure);
                         return;
                 }
 

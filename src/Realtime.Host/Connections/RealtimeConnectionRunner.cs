@@ -89,9 +89,51 @@ internal sealed class RealtimeConnectionRunner(
         return false;
     }
 
-    /// <summary>Runs the WebSocket after the 101 response has been written.</summary>
+    /// <summary>Runs the WebSocket after the 101 response has been written (the HTTP pipeline's upgrade fallback).</summary>
+    /// <remarks>The connection middleware runs the same three steps in its own frame: one async frame less per session.</remarks>
     /// <param name="handshakeUnflushed">The 101 is in <paramref name="output"/> but not flushed: it goes out with the session's first events.</param>
     public async Task RunAsync(HandshakeDecision decision, PipeReader input, PipeWriter output, string connectionId, bool handshakeUnflushed = false)
+    {
+        if (EnginesLoading)
+        {
+            await WaitForEnginesAsync(output, handshakeUnflushed).ConfigureAwait(false);
+            handshakeUnflushed = false;
+        }
+
+        OpenedConnection opened = Open(decision, input, output, connectionId, handshakeUnflushed);
+        Exception? failure = null;
+        try
+        {
+            await opened.Connection.RunAsync(opened.Session).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            failure = ex;
+        }
+
+        Finish(opened, failure);
+    }
+
+    /// <summary>True only in the first few hundred milliseconds after start, while the engines load.</summary>
+    public bool EnginesLoading => !warmup.Loaded.IsCompleted;
+
+    /// <summary>Answers the upgrade now (a session cannot start before the engines are loaded), then waits for them.</summary>
+    public async Task WaitForEnginesAsync(PipeWriter output, bool handshakeUnflushed)
+    {
+        if (handshakeUnflushed)
+        {
+            await output.FlushAsync().ConfigureAwait(false);
+        }
+
+        await warmup.Loaded.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Makes the connection and its session (or the session that refuses it) and opens the connection's log scope. The
+    /// caller runs <see cref="OpenedConnection.Connection"/> with <see cref="OpenedConnection.Session"/>, then calls
+    /// <see cref="Finish"/>. Synchronous: nothing of the handshake is held once the session exists.
+    /// </summary>
+    public OpenedConnection Open(HandshakeDecision decision, PipeReader input, PipeWriter output, string connectionId, bool handshakeUnflushed)
     {
         var connection = new WebSocketConnection(input, output, _connectionOptions);
         var info = new RealtimeConnectionInfo(decision.Dialect, decision.Model, decision.TranscriptionIntent);
@@ -107,23 +149,11 @@ internal sealed class RealtimeConnectionRunner(
 
         IWebSocketSession session;
         string? sessionId = auth == AuthOutcome.Accepted ? RealtimeIds.NewSession() : null;
-        using IDisposable? scope = sessionId is null ? ConnectionScope(logger, connectionId) : SessionScope(logger, sessionId, connectionId);
+        IDisposable? scope = sessionId is null ? ConnectionScope(logger, connectionId) : SessionScope(logger, sessionId, connectionId);
         if (sessionId is not null)
         {
             info = info with { SessionId = sessionId };
             var metered = new MeteredOutput(connection);
-            if (!warmup.Loaded.IsCompleted)
-            {
-                // Only in the first few hundred milliseconds after start, while the engines load: answer the upgrade now.
-                if (handshakeUnflushed)
-                {
-                    await output.FlushAsync().ConfigureAwait(false);
-                    handshakeUnflushed = false;
-                }
-
-                await warmup.Loaded.ConfigureAwait(false);
-            }
-
             OpenSession? admission = warmup.Failure is null ? registry.TryOpen(admittedKey, metered) : null;
             if (admission is null)
             {
@@ -147,29 +177,35 @@ internal sealed class RealtimeConnectionRunner(
             connection.HoldUnflushedPrelude();
         }
 
-        try
+        return new OpenedConnection(connection, session, connectionId, sessionId, scope);
+    }
+
+    /// <summary>Logs how the connection ended (or that its session failed: <paramref name="failure"/>) and closes its log scope.</summary>
+    public void Finish(OpenedConnection opened, Exception? failure)
+    {
+        WebSocketConnection connection = opened.Connection;
+        using IDisposable? scope = opened.Scope;
+        if (failure is not null)
         {
-            // Shutdown is the registry's to handle: sessions close after their current response, not mid-sentence.
-            await connection.RunAsync(session).ConfigureAwait(false);
-            if (connection.Outcome is { Status: Realtime.Wire.Frames.CloseStatus.PolicyViolation, InitiatedByPeer: false } outcome)
-            {
-                // Backlog (client not reading) or event flood: worth an operator's attention, unlike ordinary closes.
-                logger.LogWarning(
-                    "Connection {ConnectionId}: closed with 1008 ({Reason}); output queued at most {PeakPendingBytes} bytes (limit {MaxPendingOutputBytes}, largest message {LargestMessageBytes})",
-                    connectionId,
-                    outcome.Description,
-                    connection.PeakPendingBytes,
-                    _connectionOptions.MaxPendingOutputBytes,
-                    connection.LargestMessageBytes);
-            }
-            else if (sessionId is not null)
-            {
-                logger.LogDebug("Session {SessionId} closed: {Status} by the {Side}", sessionId, connection.Outcome.Status, connection.Outcome.InitiatedByPeer ? "client" : "server");
-            }
+            logger.LogError(failure, "Connection {ConnectionId}: session failed; closed with 1011", opened.ConnectionId);
         }
-        catch (Exception ex)
+        else if (connection.Outcome is { Status: Realtime.Wire.Frames.CloseStatus.PolicyViolation, InitiatedByPeer: false } outcome)
         {
-            logger.LogError(ex, "Connection {ConnectionId}: session failed; closed with 1011", connectionId);
+            // Backlog (client not reading) or event flood: worth an operator's attention, unlike ordinary closes.
+            logger.LogWarning(
+                "Connection {ConnectionId}: closed with 1008 ({Reason}); output queued at most {PeakPendingBytes} bytes (limit {MaxPendingOutputBytes}, largest message {LargestMessageBytes})",
+                opened.ConnectionId,
+                outcome.Description,
+                connection.PeakPendingBytes,
+                _connectionOptions.MaxPendingOutputBytes,
+                connection.LargestMessageBytes);
+        }
+        else if (opened.SessionId is not null)
+        {
+            logger.LogDebug("Session {SessionId} closed: {Status} by the {Side}", opened.SessionId, connection.Outcome.Status, connection.Outcome.InitiatedByPeer ? "client" : "server");
         }
     }
 }
+
+/// <summary>An accepted connection made by <see cref="RealtimeConnectionRunner.Open"/>: what runs, and what its end logs.</summary>
+internal readonly record struct OpenedConnection(WebSocketConnection Connection, IWebSocketSession Session, string ConnectionId, string? SessionId, IDisposable? Scope);

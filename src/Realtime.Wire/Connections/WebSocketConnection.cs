@@ -21,7 +21,12 @@ public sealed class WebSocketConnection : IMessageOutput
     private readonly WebSocketConnectionOptions _options;
     private readonly FrameReader _frames;
     private readonly Lock _gate = new();
-    private readonly WakeSignal _wake = new();
+
+    // Guarded by _gate: the write loop and its wake-up signal, made by the first Wake. Bursts, pings, pongs and the
+    // close are written inline by Flush, so the loop exists only once a write found the transport busy (a peer that
+    // reads slower than we write): an idle connection parks no loop, and a short one ends with an inline last drain.
+    private WakeSignal? _wake;
+    private Task? _writer;
 
     // Guarded by _gate: made by the first Close, to stop waiting for the peer's close frame after the close timeout
     // (cancels the pending read). Only a closing connection has one: a source and its registration were ~190 bytes
@@ -256,7 +261,7 @@ public sealed class WebSocketConnection : IMessageOutput
 
         if (awaitPeerClose)
         {
-            Wake();
+            Flush();
         }
     }
 
@@ -266,7 +271,6 @@ public sealed class WebSocketConnection : IMessageOutput
     /// </summary>
     public async Task RunAsync(IWebSocketSession session, CancellationToken cancellationToken = default)
     {
-        Task writer = WriteLoopAsync();
         // One shared timer per interval pings every connection (KeepAliveTicker), not a timer and a loop each.
         KeepAliveTicker? keepAlive = _options.KeepAliveInterval > TimeSpan.Zero ? KeepAliveTicker.For(_options.KeepAliveInterval) : null;
         _keepAliveSince = Environment.TickCount64;
@@ -315,17 +319,33 @@ public sealed class WebSocketConnection : IMessageOutput
                 Outcome = new CloseReason(CloseStatus.InternalError, "internal error", InitiatedByPeer: false);
             }
 
+            Task? writer;
+            WakeSignal? wake = null;
+            bool prelude = false;
             lock (_gate)
             {
                 _writerStopping = true;
                 // Nothing may be queued after the writer's last drain: a session still sending (a client that vanished
                 // mid-response) would otherwise rent a queue buffer that no one returns.
                 _closeQueued = true;
+                writer = _writer;
+                if (writer is null && !_writing)
+                {
+                    // No loop and no write in flight: the last drain is written from here.
+                    prelude = TakeQueuedLocked();
+                }
+                else if (!_wakePending)
+                {
+                    _wakePending = true;
+                    wake = EnsureWriterLocked();
+                    writer = _writer;
+                }
             }
 
             // On this thread: it has nothing to do but wait for the writer's last drain (a pool hand-off here was
             // one thread wake-up more per session).
-            Wake(inline: true);
+            wake?.Set(inline: true);
+            writer ??= WriteTakenAsync(prelude, stopping: true).AsTask();
             await AbandonStalledWriterAsync(writer).ConfigureAwait(false);
             await writer.ConfigureAwait(false);
             Timer? closeTimer;
@@ -484,7 +504,7 @@ public sealed class WebSocketConnection : IMessageOutput
             AddPendingLocked(header + payload.Length);
         }
 
-        Wake();
+        Flush();
     }
 
     /// <summary>Counts bytes just queued; called under _gate (the writer loop only subtracts, outside it).</summary>
@@ -522,22 +542,38 @@ public sealed class WebSocketConnection : IMessageOutput
             _pongLength = payload.Length;
         }
 
-        Wake();
+        Flush();
     }
 
-    private void Wake(bool inline = false)
+    private void Wake()
     {
+        WakeSignal wake;
         lock (_gate)
         {
-            if (_wakePending)
+            if (_wakePending || (_writerStopping && _writer is null))
             {
+                // Already asked; or the connection's end wrote the last drain itself, and nothing is queued after it.
                 return;
             }
 
             _wakePending = true;
+            wake = EnsureWriterLocked();
         }
 
-        _wake.Set(inline);
+        wake.Set();
+    }
+
+    /// <summary>The write loop's signal, after starting the loop if this is the first time it is needed; under _gate.</summary>
+    private WakeSignal EnsureWriterLocked()
+    {
+        if (_wake is null)
+        {
+            // The loop parks at once: its signal is set only after this, outside the lock.
+            _wake = new WakeSignal();
+            _writer = WriteLoopAsync(_wake);
+        }
+
+        return _wake;
     }
 
     private async Task FinishFlushAsync(ValueTask<FlushResult> flush, int length)
@@ -569,18 +605,16 @@ public sealed class WebSocketConnection : IMessageOutput
     {
         _draining.Reset();
         Interlocked.Add(ref _pendingBytes, -length);
-        bool wanted;
+        WakeSignal? wanted;
         lock (_gate)
         {
             _writing = false;
-            wanted = _wakePending;
+            // A pending wake-up means the loop exists (Wake made it).
+            wanted = _wakePending ? _wake : null;
         }
 
-        if (wanted)
-        {
-            // Wake() would see the pending flag and do nothing: the write loop stood aside for this write.
-            _wake.Set();
-        }
+        // Wake() would see the pending flag and do nothing: the write loop stood aside for this write.
+        wanted?.Set();
     }
 
     /// <summary>
@@ -600,11 +634,11 @@ public sealed class WebSocketConnection : IMessageOutput
         return prelude;
     }
 
-    private async Task WriteLoopAsync()
+    private async Task WriteLoopAsync(WakeSignal wake)
     {
         while (true)
         {
-            await _wake.WaitAsync().ConfigureAwait(false);
+            await wake.WaitAsync().ConfigureAwait(false);
             bool stopping;
             bool prelude;
             lock (_gate)
@@ -619,36 +653,41 @@ public sealed class WebSocketConnection : IMessageOutput
                 stopping = _writerStopping;
             }
 
-            int length = _draining.WrittenCount;
-            if ((length > 0 || prelude) && !_transportBroken)
-            {
-                try
-                {
-                    _output.Write(_draining.WrittenSpan);
-                    OnFlushed(await _output.FlushAsync().ConfigureAwait(false));
-                }
-                catch (Exception)
-                {
-                    BreakTransport();
-                }
-            }
-
-            _draining.Reset();
-            Interlocked.Add(ref _pendingBytes, -length);
-            lock (_gate)
-            {
-                _writing = false;
-            }
-
+            await WriteTakenAsync(prelude, stopping).ConfigureAwait(false);
             if (stopping)
             {
-                lock (_gate)
-                {
-                    // Anything queued after the stop request (e.g. a last send racing the close) is dropped.
-                    _queued.Reset();
-                }
-
                 return;
+            }
+        }
+    }
+
+    /// <summary>Writes and flushes what <see cref="TakeQueuedLocked"/> took, then gives the transport back.</summary>
+    /// <param name="stopping">The last drain: anything queued after it (a last send racing the close) is dropped.</param>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask WriteTakenAsync(bool prelude, bool stopping)
+    {
+        int length = _draining.WrittenCount;
+        if ((length > 0 || prelude) && !_transportBroken)
+        {
+            try
+            {
+                _output.Write(_draining.WrittenSpan);
+                OnFlushed(await _output.FlushAsync().ConfigureAwait(false));
+            }
+            catch (Exception)
+            {
+                BreakTransport();
+            }
+        }
+
+        _draining.Reset();
+        Interlocked.Add(ref _pendingBytes, -length);
+        lock (_gate)
+        {
+            _writing = false;
+            if (stopping)
+            {
+                _queued.Reset();
             }
         }
     }
