@@ -16,7 +16,7 @@ namespace Realtime.Engine.Sessions;
 /// </summary>
 public sealed partial class RealtimeSession
 {
-    private readonly List<TurnEvent> _turnEvents = [];
+    private List<TurnEvent>? _turnEvents;
     private TurnDetector? _turns;
     private InputAudioConverter? _converter;
     private float[] _samples16k = [];
@@ -115,11 +115,13 @@ public sealed partial class RealtimeSession
         int count = _converter.Convert(audio, _samples16k);
         // A stream opened at an earlier speech start gets this chunk; one opened below reads it from the buffer.
         _liveRecognition?.Write(_samples16k.AsSpan(0, count));
-        _turnEvents.Clear();
+        // Made by the first append: a session that never sends audio holds no list.
+        List<TurnEvent> turnEvents = _turnEvents ??= [];
+        turnEvents.Clear();
         _turns.EchoGuardUntilMs = EchoGuardUntilMs();
         // Silero frames of sessions speaking at once are inferred as one batch: the detection may complete later.
         // The loop then awaits it before the next message (PendingTurnDetection), so events keep their order.
-        ValueTask detection = _turns.ProcessAsync(_samples16k.AsMemory(0, count), _turnEvents);
+        ValueTask detection = _turns.ProcessAsync(_samples16k.AsMemory(0, count), turnEvents);
         if (!detection.IsCompleted)
         {
             PendingTurnDetection = detection;
@@ -166,7 +168,7 @@ public sealed partial class RealtimeSession
     /// <summary>Acts on the turn events of the append just detected (the second half of <see cref="OnInputAudio"/>).</summary>
     private void OnTurnEvents()
     {
-        foreach (TurnEvent turn in _turnEvents)
+        foreach (TurnEvent turn in _turnEvents!)
         {
             if (turn.Kind == TurnEventKind.SpeechStarted)
             {
@@ -501,7 +503,7 @@ public sealed partial class RealtimeSession
                 // The model only hears words: a response waiting for this turn's transcript cannot answer it.
                 // The transcription.failed event (when asked for) comes first, then the response's failure.
                 SendTranscriptionFailed(message, item);
-                if (_deferredRuns.Count == 0)
+                if (_deferredRuns is not { Count: > 0 })
                 {
                     // Failed before any response asked for it (a fast failure can overtake the response.create sent
                     // right after the commit): the next response meets it instead.

@@ -33,7 +33,8 @@ public sealed partial class RealtimeSession
     }
 
     /// <summary>Responses created while a transcript they need was still pending; started by <see cref="StartDeferredResponses"/>.</summary>
-    private readonly List<ResponseRun> _deferredRuns = [];
+    /// <remarks>Made by the first response that waits: most sessions never have one.</remarks>
+    private List<ResponseRun>? _deferredRuns;
 
     /// <summary>A user turn whose transcription failed while no response waited for it: the next response fails with it.</summary>
     private (string ItemId, Exception Error)? _unheardTurn;
@@ -75,7 +76,7 @@ public sealed partial class RealtimeSession
         if (settings.Input is null && WaitsForTranscript())
         {
             // The user's last words are still being decoded: the model starts once their text is known.
-            _deferredRuns.Add(run);
+            (_deferredRuns ??= []).Add(run);
             run.Timeline.TranscriptWaitStarted();
             return;
         }
@@ -143,7 +144,7 @@ public sealed partial class RealtimeSession
     /// <param name="transcriptArrivedAt">When the transcript's reader received it (Stopwatch), the end of the backend's part of the wait.</param>
     private void StartDeferredResponses(long transcriptArrivedAt)
     {
-        if (_deferredRuns.Count == 0 || WaitsForTranscript())
+        if (_deferredRuns is not { Count: > 0 } || WaitsForTranscript())
         {
             return;
         }
@@ -177,6 +178,11 @@ public sealed partial class RealtimeSession
     /// <summary>The transcript the deferred responses waited for failed: they fail with it, naming the stage.</summary>
     private void FailDeferredResponses(Exception error)
     {
+        if (_deferredRuns is null)
+        {
+            return;
+        }
+
         foreach (ResponseRun run in _deferredRuns)
         {
             OnFailed(run, error, "transcription");

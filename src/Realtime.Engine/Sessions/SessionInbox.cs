@@ -40,8 +40,15 @@ internal sealed class SessionInbox : ChannelWriter<SessionMessage>, IThreadPoolW
 {
     private readonly Lock _gate = new();
     private readonly IInboxConsumer _consumer;
-    private readonly Action _resumeAfterWait;
-    private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Made at the first wait (only sessions on a batched VAD ever park): an idle session holds no delegate.
+    private Action? _resumeAfterWait;
+
+    // Guarded by _gate: whether the consumer's end has run (and how it failed), and the task of whoever asked for
+    // Ended before that. Usually the connection asks after the end (the close is drained on its thread), so most
+    // sessions never make a task source at all.
+    private bool _ended;
+    private Exception? _endFailure;
+    private TaskCompletionSource? _endedSource;
 
     // Guarded by _gate.
     // One slot to start: an idle session (client events handled inline, one at a time) never needs more, and a
@@ -73,14 +80,27 @@ internal sealed class SessionInbox : ChannelWriter<SessionMessage>, IThreadPoolW
     public SessionInbox(IInboxConsumer consumer)
     {
         _consumer = consumer;
-        _resumeAfterWait = ResumeAfterWait;
     }
 
     /// <summary>Makes every drain run in the calling thread's execution context (log scopes); call before the first write.</summary>
     public void CaptureContext() => _context = ExecutionContext.Capture();
 
     /// <summary>Completes when the inbox has been completed, drained and <see cref="IInboxConsumer.OnEnded"/> has run.</summary>
-    public Task Ended => _ended.Task;
+    public Task Ended
+    {
+        get
+        {
+            lock (_gate)
+            {
+                if (_ended)
+                {
+                    return _endFailure is null ? Task.CompletedTask : Task.FromException(_endFailure);
+                }
+
+                return (_endedSource ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+            }
+        }
+    }
 
     /// <summary>Queues a message; a drain, if none is running, is scheduled on the thread pool. False once completed.</summary>
     public override bool TryWrite(SessionMessage item)
@@ -292,7 +312,7 @@ internal sealed class SessionInbox : ChannelWriter<SessionMessage>, IThreadPoolW
                         _parked = true;
                     }
 
-                    pending.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_resumeAfterWait);
+                    pending.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_resumeAfterWait ??= ResumeAfterWait);
                     return;
                 }
 
@@ -325,14 +345,31 @@ internal sealed class SessionInbox : ChannelWriter<SessionMessage>, IThreadPoolW
             }
 
             // Completed and empty: nothing can be queued any more.
+            Exception? endFailure = null;
             try
             {
                 _consumer.OnEnded();
-                _ended.TrySetResult();
             }
             catch (Exception e)
             {
-                _ended.TrySetException(e);
+                endFailure = e;
+            }
+
+            TaskCompletionSource? waiting;
+            lock (_gate)
+            {
+                _ended = true;
+                _endFailure = endFailure;
+                waiting = _endedSource;
+            }
+
+            if (endFailure is null)
+            {
+                waiting?.TrySetResult();
+            }
+            else
+            {
+                waiting?.TrySetException(endFailure);
             }
 
             return;

@@ -24,14 +24,21 @@ public sealed class ServerEventWriter : IDisposable
     // Rented per event and returned at the next one or by ReleaseBuffer when the session goes quiet: an idle session
     // holds no output buffer (a permanent 4 KB one was the largest part of an idle session's heap), and a rare huge
     // event (retrieving a long audio item) is not kept either.
+    // Relaxed escaping: clients parse any valid JSON, and non-ASCII text stays one byte-sequence, not \uXXXX.
+    private static readonly JsonWriterOptions JsonOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
+
+    // A JSON writer left by a session of this thread that went quiet, for the next one that writes here. Writers are
+    // taken by the first event of a burst and given back with the buffer (ReleaseBuffer), so an idle session holds
+    // none (136 bytes each) and a busy thread reuses one: nothing is allocated per burst once every thread has one.
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_spareJson;
+
     private readonly Connections.PooledBufferWriter _buffer = new();
-    private readonly Utf8JsonWriter _json;
+    private Utf8JsonWriter? _json;
 
     public ServerEventWriter(Dialect dialect)
     {
         Dialect = dialect;
-        // Relaxed escaping: clients parse any valid JSON, and non-ASCII text stays one byte-sequence, not \uXXXX.
-        _json = new Utf8JsonWriter(_buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true });
     }
 
     public Dialect Dialect { get; }
@@ -40,20 +47,22 @@ public sealed class ServerEventWriter : IDisposable
     public Utf8JsonWriter Begin(ServerEventType type)
     {
         _buffer.Reset();
-        _json.Reset(_buffer);
-        _json.WriteStartObject();
-        _json.WriteString(TypeName, ServerEventNames.Get(type, Dialect));
+        Utf8JsonWriter json = _json ??= TakeJsonWriter();
+        json.Reset(_buffer);
+        json.WriteStartObject();
+        json.WriteString(TypeName, ServerEventNames.Get(type, Dialect));
         Span<byte> id = stackalloc byte[32];
         int length = RealtimeIds.Write("event_"u8, id);
-        _json.WriteString(EventIdName, id[..length]);
-        return _json;
+        json.WriteString(EventIdName, id[..length]);
+        return json;
     }
 
     /// <summary>Closes the event opened by <see cref="Begin"/>; the payload stays valid until the next Begin.</summary>
     public ReadOnlySpan<byte> End()
     {
-        _json.WriteEndObject();
-        _json.Flush();
+        Utf8JsonWriter json = _json!;
+        json.WriteEndObject();
+        json.Flush();
         return _buffer.WrittenSpan;
     }
 
@@ -105,11 +114,41 @@ public sealed class ServerEventWriter : IDisposable
     }
 
     /// <summary>Returns the output buffer to the pool; the last payload is invalid afterwards. Call when the loop goes idle.</summary>
-    public void ReleaseBuffer() => _buffer.Reset();
-
-    public void Dispose()
+    public void ReleaseBuffer()
     {
-        _json.Dispose();
         _buffer.Reset();
+        if (_json is { } json)
+        {
+            _json = null;
+            // Detached from this session's buffer, so the spare holds nothing of it.
+            json.Reset(Unattached.Instance);
+            t_spareJson ??= json;
+        }
+    }
+
+    public void Dispose() => ReleaseBuffer();
+
+    private static Utf8JsonWriter TakeJsonWriter()
+    {
+        Utf8JsonWriter? spare = t_spareJson;
+        if (spare is null)
+        {
+            return new Utf8JsonWriter(Unattached.Instance, JsonOptions);
+        }
+
+        t_spareJson = null;
+        return spare;
+    }
+
+    /// <summary>What a spare JSON writer points at between sessions: writing there is a bug, so it throws.</summary>
+    private sealed class Unattached : System.Buffers.IBufferWriter<byte>
+    {
+        public static readonly Unattached Instance = new();
+
+        public void Advance(int count) => throw new InvalidOperationException("A spare JSON writer was written to.");
+
+        public Memory<byte> GetMemory(int sizeHint = 0) => throw new InvalidOperationException("A spare JSON writer was written to.");
+
+        public Span<byte> GetSpan(int sizeHint = 0) => throw new InvalidOperationException("A spare JSON writer was written to.");
     }
 }
