@@ -32,7 +32,7 @@ internal interface IInboxConsumer
 /// first write into an idle inbox makes that write's caller schedule a drain on the thread pool, or — for the
 /// connection's reader, through <see cref="TryWriteAndDrain"/> — run it at once, so a client event is handled on the
 /// thread that read it with no hop to another thread (the hop cost more CPU per append than parsing it). One drainer
-/// at a time, ordered by a lock, so the consumer needs no locks of its own. An idle session holds a small ring and
+/// at a time, ordered by a lock, so the consumer needs no locks of its own. An idle session holds no ring (see WriteAndDrain), only
 /// this object; no timer, no continuation. A bounded ring, reused, instead of a growing queue of segments: memory
 /// per message stays zero.
 /// </summary>
@@ -51,9 +51,10 @@ internal sealed class SessionInbox : ChannelWriter<SessionMessage>, IThreadPoolW
     private TaskCompletionSource? _endedSource;
 
     // Guarded by _gate.
-    // One slot to start: an idle session (client events handled inline, one at a time) never needs more, and a
-    // SessionMessage is 128 bytes; bursts (a response's deltas) grow it once.
-    private SessionMessage[] _ring = new SessionMessage[1];
+    // Empty to start: messages handled straight from their caller are never stored (WriteAndDrain), so an idle session
+    // holds none (a SessionMessage is 128 bytes); the first message posted from elsewhere (a backend's) makes one slot,
+    // bursts (a response's deltas) grow it once.
+    private SessionMessage[] _ring = [];
     private int _head;
     private int _count;
     private bool _draining;
@@ -122,20 +123,7 @@ internal sealed class SessionInbox : ChannelWriter<SessionMessage>, IThreadPoolW
     /// Queues a message and, if no drain is running, drains on the calling thread before returning (the connection's
     /// reader: it has nothing else to do until the event is handled).
     /// </summary>
-    public bool TryWriteAndDrain(in SessionMessage item)
-    {
-        if (!Enqueue(item, out bool startDrain))
-        {
-            return false;
-        }
-
-        if (startDrain)
-        {
-            RunDrain();
-        }
-
-        return true;
-    }
+    public bool TryWriteAndDrain(in SessionMessage item) => WriteAndDrain(item, complete: false);
 
     /// <summary>
     /// <see cref="TryWriteAndDrain"/> for a response's output (its audio or text), which may also be handled while the
@@ -149,17 +137,65 @@ internal sealed class SessionInbox : ChannelWriter<SessionMessage>, IThreadPoolW
     /// connection's, as it ends: handing the close to a pool thread was one wake-up more per session, and
     /// <see cref="Ended"/> is then already complete when the connection waits for it).
     /// </summary>
-    public void WriteLastAndDrain(in SessionMessage item)
+    public void WriteLastAndDrain(in SessionMessage item) => WriteAndDrain(item, complete: true);
+
+    private bool WriteAndDrain(in SessionMessage item, bool complete)
     {
-        if (!Enqueue(item, out bool startDrain, complete: true))
+        // The usual case: nothing queued, no drain running, and the caller already in the session's context (the
+        // connection's reader is; the context was captured on its flow). The message is handled straight from the
+        // caller, never stored: an idle session then holds no ring at all (a slot is 128 bytes).
+        ExecutionContext? context = _context;
+        if (context is null || ReferenceEquals(ExecutionContext.Capture(), context))
         {
-            return;
+            bool direct;
+            lock (_gate)
+            {
+                if (_completed)
+                {
+                    return false;
+                }
+
+                direct = !_draining && _count == 0;
+                if (direct)
+                {
+                    _draining = true;
+                    _completed = complete;
+                }
+            }
+
+            if (direct)
+            {
+                try
+                {
+                    if (HandleOne(item))
+                    {
+                        Drain();
+                    }
+                }
+                finally
+                {
+                    // What the consumer changed in the flow (a scope it left open) stays in the session, not the caller.
+                    if (context is not null && !ReferenceEquals(ExecutionContext.Capture(), context))
+                    {
+                        ExecutionContext.Restore(context);
+                    }
+                }
+
+                return true;
+            }
+        }
+
+        if (!Enqueue(item, out bool startDrain, complete))
+        {
+            return false;
         }
 
         if (startDrain)
         {
             RunDrain();
         }
+
+        return true;
     }
 
     public override ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken = default)
@@ -277,7 +313,7 @@ internal sealed class SessionInbox : ChannelWriter<SessionMessage>, IThreadPoolW
 
     private void Grow()
     {
-        var larger = new SessionMessage[_ring.Length * 2];
+        var larger = new SessionMessage[Math.Max(1, _ring.Length * 2)];
         for (int i = 0; i < _count; i++)
         {
             larger[i] = _ring[(_head + i) % _ring.Length];
@@ -293,40 +329,10 @@ internal sealed class SessionInbox : ChannelWriter<SessionMessage>, IThreadPoolW
         {
             while (TryTake(out SessionMessage message))
             {
-                _consumer.Handle(message);
-                if (_consumer.PendingWait is not { } pending)
+                if (!HandleOne(message))
                 {
-                    continue;
-                }
-
-                if (!pending.IsCompleted)
-                {
-                    // Still the drainer: the wait's end resumes the drain on the thread pool, not on the thread that
-                    // ends it (a batch inference completes many sessions' waits at once; running them all there would
-                    // serialize them behind each other).
-                    _consumer.OnDrained();
-                    _wait = pending;
-                    _waiting = true;
-                    lock (_gate)
-                    {
-                        _parked = true;
-                    }
-
-                    pending.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_resumeAfterWait ??= ResumeAfterWait);
                     return;
                 }
-
-                Exception? failure = null;
-                try
-                {
-                    pending.GetAwaiter().GetResult();
-                }
-                catch (Exception e)
-                {
-                    failure = e;
-                }
-
-                _consumer.CompleteWait(failure);
             }
 
             _consumer.OnDrained();
@@ -374,6 +380,46 @@ internal sealed class SessionInbox : ChannelWriter<SessionMessage>, IThreadPoolW
 
             return;
         }
+    }
+
+    /// <summary>Handles one message as the drainer; false when the drain parked on the wait it left.</summary>
+    private bool HandleOne(in SessionMessage message)
+    {
+        _consumer.Handle(message);
+        if (_consumer.PendingWait is not { } pending)
+        {
+            return true;
+        }
+
+        if (!pending.IsCompleted)
+        {
+            // Still the drainer: the wait's end resumes the drain on the thread pool, not on the thread that
+            // ends it (a batch inference completes many sessions' waits at once; running them all there would
+            // serialize them behind each other).
+            _consumer.OnDrained();
+            _wait = pending;
+            _waiting = true;
+            lock (_gate)
+            {
+                _parked = true;
+            }
+
+            pending.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_resumeAfterWait ??= ResumeAfterWait);
+            return false;
+        }
+
+        Exception? failure = null;
+        try
+        {
+            pending.GetAwaiter().GetResult();
+        }
+        catch (Exception e)
+        {
+            failure = e;
+        }
+
+        _consumer.CompleteWait(failure);
+        return true;
     }
 
     private void ResumeAfterWait()
