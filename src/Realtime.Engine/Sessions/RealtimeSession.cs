@@ -47,6 +47,7 @@ public sealed partial class RealtimeSession : IWebSocketSession, IInboxConsumer
     // so steady streaming reuses one buffer between the connection thread and the loop, whatever threads they run on.
     private byte[]? _spareText;
     private readonly TimeProvider _time;
+    // A timer of its own only on a test clock; on the system clock the session is a node of the shared expiry queue.
     private ITimer? _expiry;
     private readonly ILogger _logger;
 
@@ -117,8 +118,27 @@ public sealed partial class RealtimeSession : IWebSocketSession, IInboxConsumer
         // The connection calls this on its own thread before it reads: session.created goes out from here, with no
         // hand-off to a pool thread (one wake-up per session less in the handshake workload).
         _inbox.TryWriteAndDrain(new SessionMessage(SessionMessageKind.Open));
-        _expiry = _time.CreateTimer(static state => ((RealtimeSession)state!)._inbox.TryWrite(new SessionMessage(SessionMessageKind.Expired)), this, _options.MaxDuration, Timeout.InfiniteTimeSpan);
+        if (_time == TimeProvider.System)
+        {
+            SessionExpiryQueue.Shared.Add(this, _options.MaxDuration);
+        }
+        else
+        {
+            _expiry = _time.CreateTimer(static state => ((RealtimeSession)state!).OnMaxDurationReached(), this, _options.MaxDuration, Timeout.InfiniteTimeSpan);
+        }
     }
+
+    // Guarded by SessionExpiryQueue's lock: this session's place in the shared expiry queue.
+    internal RealtimeSession? ExpiryPrevious { get; set; }
+
+    internal RealtimeSession? ExpiryNext { get; set; }
+
+    internal long ExpiryDue { get; set; }
+
+    internal bool ExpiryQueued { get; set; }
+
+    /// <summary>The session has lived <see cref="RealtimeSessionOptions.MaxDuration"/>: the loop tells the client and closes.</summary>
+    internal void OnMaxDurationReached() => _inbox.TryWrite(new SessionMessage(SessionMessageKind.Expired));
 
     public void OnText(ReadOnlySequence<byte> message)
     {
@@ -186,6 +206,7 @@ public sealed partial class RealtimeSession : IWebSocketSession, IInboxConsumer
         _closing?.Cancel();
         _closing?.Dispose();
         _expiry?.Dispose();
+        SessionExpiryQueue.Shared.Remove(this);
         if (Interlocked.Exchange(ref _spareText, null) is { } spare)
         {
             BufferPool<byte>.Return(spare);
