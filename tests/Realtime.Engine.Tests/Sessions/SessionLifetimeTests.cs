@@ -23,6 +23,34 @@ public sealed class SessionLifetimeTests
     }
 
     [Fact]
+    public async Task SessionsExpireInDeadlineOrderAndAClosedOneNever()
+    {
+        // Every session on the system clock shares one expiry queue and timer: deadlines added out of order must still
+        // fire in order, each at its own time, and a session that closed first must leave the queue.
+        await using var late = new SessionHarness(options: new RealtimeSessionOptions { MaxDuration = TimeSpan.FromMilliseconds(900) });
+        await using var early = new SessionHarness(options: new RealtimeSessionOptions { MaxDuration = TimeSpan.FromMilliseconds(150) });
+        var closedFirst = new SessionHarness(options: new RealtimeSessionOptions { MaxDuration = TimeSpan.FromMilliseconds(300) });
+        await using var middle = new SessionHarness(options: new RealtimeSessionOptions { MaxDuration = TimeSpan.FromMilliseconds(450) });
+        Assert.True(((RealtimeSession)closedFirst.Session).ExpiryQueued);
+        await closedFirst.DisposeAsync();
+
+        await early.WaitFor("error");
+        Assert.Null(late.Output.Closed);
+        Assert.False(((RealtimeSession)closedFirst.Session).ExpiryQueued, "a closed session must leave the expiry queue");
+        Assert.True(((RealtimeSession)late.Session).ExpiryQueued);
+        await middle.WaitFor("error");
+        await late.WaitFor("error");
+        foreach (SessionHarness h in new[] { early, middle, late })
+        {
+            Assert.Equal("session_expired", h.Output.Events.Single(e => e.GetProperty("type").GetString() == "error").GetProperty("error").GetProperty("code").GetString());
+        }
+
+        // The closed session's deadline (300 ms) has long passed by the late one's (900 ms): it said nothing.
+        Assert.DoesNotContain(closedFirst.Output.Events, e => e.GetProperty("type").GetString() == "error");
+        Assert.Null(closedFirst.Output.Closed);
+    }
+
+    [Fact]
     public async Task OutOfBandRunsConcurrentlyWithDefaultResponse()
     {
         await using var h = new SessionHarness();
