@@ -302,7 +302,7 @@ public sealed partial class RealtimeSession
         CommitAudio(itemId, take);
         if (_config.TurnDetection is { CreateResponse: true } && _defaultRun is null && !_config.IsTranscription)
         {
-            StartResponse(ResponseParser.Parse(default, _config, _info.Dialect, _conversation));
+            StartResponse(ResponseParser.Parse(default, _config, _dialect, _conversation));
         }
     }
 
@@ -327,7 +327,7 @@ public sealed partial class RealtimeSession
         json.WriteString("item_id"u8, itemId);
         Send(json);
         CommitAudio(itemId, _input.Length);
-        StartResponse(ResponseParser.Parse(default, _config, _info.Dialect, _conversation));
+        StartResponse(ResponseParser.Parse(default, _config, _dialect, _conversation));
     }
 
     /// <summary>Arms the idle timeout once a default response is done (playback time of its audio included).</summary>

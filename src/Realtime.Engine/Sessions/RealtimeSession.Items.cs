@@ -9,7 +9,7 @@ public sealed partial class RealtimeSession
 {
     private void CreateItem(ClientEvent e)
     {
-        ConversationItem item = ItemParser.Parse(e.Item, "item", _info.Dialect);
+        ConversationItem item = ItemParser.Parse(e.Item, "item", _dialect);
         if (_conversation.Contains(item.Id))
         {
             throw new RequestException(ClientEventError.InvalidValue("item.id", $"Error adding item: an item with id '{item.Id}' already exists."));
@@ -58,7 +58,7 @@ public sealed partial class RealtimeSession
 
     private void SendItemAddedAndDone(ConversationItem item, string? previous)
     {
-        if (_info.Dialect == Dialect.Beta)
+        if (_dialect == Dialect.Beta)
         {
             SendItemEvent(ServerEventType.ConversationItemCreated, item, previous);
             return;
@@ -73,7 +73,7 @@ public sealed partial class RealtimeSession
         Utf8JsonWriter json = _writer.Begin(type);
         json.WriteString("previous_item_id"u8, previous);
         json.WritePropertyName("item"u8);
-        ItemWriter.Write(json, item, _info.Dialect, includeAudio: false);
+        ItemWriter.Write(json, item, _dialect, includeAudio: false);
         Send(json);
     }
 
@@ -83,7 +83,7 @@ public sealed partial class RealtimeSession
             ?? throw new RequestException(new ClientEventError("item_retrieve_invalid_item_id", $"Error retrieving item: the item with id '{id}' does not exist.", "item_id"));
         Utf8JsonWriter json = _writer.Begin(ServerEventType.ConversationItemRetrieved);
         json.WritePropertyName("item"u8);
-        ItemWriter.Write(json, item, _info.Dialect, includeAudio: true);
+        ItemWriter.Write(json, item, _dialect, includeAudio: true);
         Send(json);
     }
 

@@ -117,5 +117,5 @@ public sealed partial class RealtimeSession
         SendItemAddedAndDone(item, previous);
     }
 
-    private void StartDefaultResponse() => StartResponse(ResponseParser.Parse(default, _config, _info.Dialect, _conversation));
+    private void StartDefaultResponse() => StartResponse(ResponseParser.Parse(default, _config, _dialect, _conversation));
 }

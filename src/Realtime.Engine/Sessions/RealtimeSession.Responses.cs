@@ -20,7 +20,7 @@ public sealed partial class RealtimeSession
             throw new RequestException(new ClientEventError("invalid_request", "Responses are not available in transcription sessions.", null));
         }
 
-        ResponseSettings settings = ResponseParser.Parse(response, _config, _info.Dialect, _conversation);
+        ResponseSettings settings = ResponseParser.Parse(response, _config, _dialect, _conversation);
         if (!settings.OutOfBand && _defaultRun is not null)
         {
             throw new RequestException(new ClientEventError(
@@ -57,7 +57,7 @@ public sealed partial class RealtimeSession
         }
 
         Utf8JsonWriter json = _writer.Begin(ServerEventType.ResponseCreated);
-        ResponseWriter.Write(json, run, _conversation.Id, _info.Dialect, done: false);
+        ResponseWriter.Write(json, run, _conversation.Id, _dialect, done: false);
         Send(json);
         (string ItemId, Exception Error)? unheard = settings.Input is null ? _unheardTurn : null;
         if (settings.Input is null)
@@ -382,7 +382,7 @@ public sealed partial class RealtimeSession
         }
 
         string? previous = _conversation.Insert(item, null);
-        SendItemEvent(_info.Dialect == Dialect.Beta ? ServerEventType.ConversationItemCreated : ServerEventType.ConversationItemAdded, item, previous);
+        SendItemEvent(_dialect == Dialect.Beta ? ServerEventType.ConversationItemCreated : ServerEventType.ConversationItemAdded, item, previous);
     }
 
     private void CloseMessage(ResponseRun run, ItemStatus status)
@@ -441,7 +441,7 @@ public sealed partial class RealtimeSession
         item.Status = status;
         item.InResponse = false;
         _conversation.Recount(item);
-        if (!run.Settings.OutOfBand && _info.Dialect == Dialect.Ga && _conversation.Contains(item.Id))
+        if (!run.Settings.OutOfBand && _dialect == Dialect.Ga && _conversation.Contains(item.Id))
         {
             SendItemEvent(ServerEventType.ConversationItemDone, item, _conversation.PreviousOf(item));
         }
@@ -513,7 +513,7 @@ public sealed partial class RealtimeSession
         }
 
         Utf8JsonWriter json = _writer.Begin(ServerEventType.ResponseDone);
-        ResponseWriter.Write(json, run, _conversation.Id, _info.Dialect, done: true);
+        ResponseWriter.Write(json, run, _conversation.Id, _dialect, done: true);
         Send(json);
         _events?.OnResponseDone(run.Id, run.Status, run.StatusReason, run.ErrorMessage);
 
@@ -565,7 +565,7 @@ public sealed partial class RealtimeSession
         json.WriteString("response_id"u8, run.Id);
         json.WriteNumber("output_index"u8, outputIndex);
         json.WritePropertyName("item"u8);
-        ItemWriter.Write(json, item, _info.Dialect, includeAudio: false);
+        ItemWriter.Write(json, item, _dialect, includeAudio: false);
         Send(json);
     }
 }

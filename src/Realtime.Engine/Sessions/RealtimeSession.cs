@@ -21,7 +21,10 @@ public sealed partial class RealtimeSession : IWebSocketSession, IInboxConsumer
     // Drained by one thread at a time (the reader's for client events, the thread pool's for the rest): see SessionInbox.
     private readonly SessionInbox _inbox;
 
-    private readonly RealtimeConnectionInfo _info;
+    private readonly Dialect _dialect;
+
+    // The configuration a client secret was minted with, until the session has opened with it (then let go).
+    private JsonElement? _initialSession;
     private readonly IMessageOutput _output;
     private readonly SessionEngines _engines;
     private readonly RealtimeSessionOptions _options;
@@ -59,7 +62,8 @@ public sealed partial class RealtimeSession : IWebSocketSession, IInboxConsumer
         _logger = logger;
         _events = events;
         _inbox = new SessionInbox(this);
-        _info = info;
+        _dialect = info.Dialect;
+        _initialSession = info.InitialSession;
         _time = time;
         _output = output;
         _engines = engines;
@@ -305,7 +309,7 @@ public sealed partial class RealtimeSession : IWebSocketSession, IInboxConsumer
 
     private void HandleClientText(byte[] buffer, int length)
     {
-        _reader ??= new ClientEventReader(_info.Dialect, _options.MaxAppendBytes);
+        _reader ??= new ClientEventReader(_dialect, _options.MaxAppendBytes);
         ClientEvent clientEvent = _event ??= new ClientEvent();
         if (!_reader.TryRead(new ReadOnlySequence<byte>(buffer, 0, length), clientEvent, out ClientEventError? error))
         {
@@ -392,9 +396,9 @@ public sealed partial class RealtimeSession : IWebSocketSession, IInboxConsumer
     private void SendSessionCreated()
     {
         Utf8JsonWriter json = _writer.Begin(ServerEventType.SessionCreated);
-        SessionWriter.Write(json, _config, _info.Dialect);
+        SessionWriter.Write(json, _config, _dialect);
         Send(json);
-        if (_info.Dialect == Dialect.Beta)
+        if (_dialect == Dialect.Beta)
         {
             json = _writer.Begin(ServerEventType.ConversationCreated);
             json.WriteStartObject("conversation"u8);
@@ -408,9 +412,10 @@ public sealed partial class RealtimeSession : IWebSocketSession, IInboxConsumer
     /// <summary>The configuration a client secret was minted with; validated when it was minted.</summary>
     private void ApplyInitialSession()
     {
-        if (_info.InitialSession is { } session)
+        if (_initialSession is { } session)
         {
-            _config = SessionConfigParser.Apply(_config, session, _info.Dialect, transcriptionUpdate: false, audioProduced: false);
+            _initialSession = null;
+            _config = SessionConfigParser.Apply(_config, session, _dialect, transcriptionUpdate: false, audioProduced: false);
             ApplyTurnDetection();
         }
     }
@@ -418,11 +423,11 @@ public sealed partial class RealtimeSession : IWebSocketSession, IInboxConsumer
     private void UpdateSession(ClientEvent e)
     {
         bool transcriptionUpdate = e.Type == ClientEventType.TranscriptionSessionUpdate;
-        _config = SessionConfigParser.Apply(_config, e.Session, _info.Dialect, transcriptionUpdate, _audioProduced);
+        _config = SessionConfigParser.Apply(_config, e.Session, _dialect, transcriptionUpdate, _audioProduced);
         ApplyTurnDetection();
-        bool transcriptionReply = _info.Dialect == Dialect.Beta && (transcriptionUpdate || _config.IsTranscription);
+        bool transcriptionReply = _dialect == Dialect.Beta && (transcriptionUpdate || _config.IsTranscription);
         Utf8JsonWriter json = _writer.Begin(transcriptionReply ? ServerEventType.TranscriptionSessionUpdated : ServerEventType.SessionUpdated);
-        SessionWriter.Write(json, _config, _info.Dialect);
+        SessionWriter.Write(json, _config, _dialect);
         Send(json);
     }
 
