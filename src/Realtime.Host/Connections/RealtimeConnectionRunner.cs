@@ -163,7 +163,11 @@ internal sealed class RealtimeConnectionRunner(
             else
             {
                 session = new GuardedSession(sessions.Create(info, metered), metered, registry, admission, options.Value.Limits.MaxEventsPerSecond);
-                logger.LogDebug("Session {SessionId} opened: {Dialect} dialect, model {Model}", sessionId, info.Dialect, info.Model);
+                if (logger.IsEnabled(LogLevel.Debug))
+                {
+                    // Checked first: the call would box and pack its arguments for every session even with Debug off.
+                    logger.LogDebug("Session {SessionId} opened: {Dialect} dialect, model {Model}", sessionId, info.Dialect, info.Model);
+                }
             }
         }
         else
@@ -200,7 +204,7 @@ internal sealed class RealtimeConnectionRunner(
                 _connectionOptions.MaxPendingOutputBytes,
                 connection.LargestMessageBytes);
         }
-        else if (opened.SessionId is not null)
+        else if (opened.SessionId is not null && logger.IsEnabled(LogLevel.Debug))
         {
             logger.LogDebug("Session {SessionId} closed: {Status} by the {Side}", opened.SessionId, connection.Outcome.Status, connection.Outcome.InitiatedByPeer ? "client" : "server");
         }
