@@ -106,14 +106,13 @@ internal sealed class SessionInbox : ChannelWriter<SessionMessage>, IThreadPoolW
     /// <summary>Queues a message; a drain, if none is running, is scheduled on the thread pool. False once completed.</summary>
     public override bool TryWrite(SessionMessage item)
     {
-        if (!Enqueue(item, out bool startDrain))
+        switch (Admit(item, complete: false, mayTakeDirectly: false))
         {
-            return false;
-        }
-
-        if (startDrain)
-        {
-            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+            case Admission.Refused:
+                return false;
+            case Admission.QueuedStartDrain:
+                ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+                break;
         }
 
         return true;
@@ -145,26 +144,13 @@ internal sealed class SessionInbox : ChannelWriter<SessionMessage>, IThreadPoolW
         // connection's reader is; the context was captured on its flow). The message is handled straight from the
         // caller, never stored: an idle session then holds no ring at all (a slot is 128 bytes).
         ExecutionContext? context = _context;
-        if (context is null || ReferenceEquals(ExecutionContext.Capture(), context))
+        bool inContext = context is null || ReferenceEquals(ExecutionContext.Capture(), context);
+        switch (Admit(item, complete, mayTakeDirectly: inContext))
         {
-            bool direct;
-            lock (_gate)
-            {
-                if (_completed)
-                {
-                    return false;
-                }
+            case Admission.Refused:
+                return false;
 
-                direct = !_draining && _count == 0;
-                if (direct)
-                {
-                    _draining = true;
-                    _completed = complete;
-                }
-            }
-
-            if (direct)
-            {
+            case Admission.TakeDirectly:
                 try
                 {
                     if (HandleOne(item))
@@ -181,18 +167,11 @@ internal sealed class SessionInbox : ChannelWriter<SessionMessage>, IThreadPoolW
                     }
                 }
 
-                return true;
-            }
-        }
+                break;
 
-        if (!Enqueue(item, out bool startDrain, complete))
-        {
-            return false;
-        }
-
-        if (startDrain)
-        {
-            RunDrain();
+            case Admission.QueuedStartDrain:
+                RunDrain();
+                break;
         }
 
         return true;
@@ -265,14 +244,39 @@ internal sealed class SessionInbox : ChannelWriter<SessionMessage>, IThreadPoolW
         Drain();
     }
 
-    private bool Enqueue(in SessionMessage item, out bool startDrain, bool complete = false)
+    private enum Admission
+    {
+        /// <summary>The inbox is completed: the message is not taken.</summary>
+        Refused,
+
+        /// <summary>Queued behind a running drain.</summary>
+        Queued,
+
+        /// <summary>Queued, and the caller starts the drain.</summary>
+        QueuedStartDrain,
+
+        /// <summary>Not queued: the caller is the drainer now and handles the message itself.</summary>
+        TakeDirectly,
+    }
+
+    /// <summary>
+    /// Takes a message in, in one locked section: handed back to a caller that may handle it directly when nothing is
+    /// queued and no drain runs, otherwise queued in the ring.
+    /// </summary>
+    private Admission Admit(in SessionMessage item, bool complete, bool mayTakeDirectly)
     {
         lock (_gate)
         {
-            startDrain = false;
             if (_completed)
             {
-                return false;
+                return Admission.Refused;
+            }
+
+            _completed = complete;
+            if (mayTakeDirectly && !_draining && _count == 0)
+            {
+                _draining = true;
+                return Admission.TakeDirectly;
             }
 
             if (_count == _ring.Length)
@@ -282,14 +286,13 @@ internal sealed class SessionInbox : ChannelWriter<SessionMessage>, IThreadPoolW
 
             _ring[(_head + _count) % _ring.Length] = item;
             _count++;
-            _completed = complete;
-            if (!_draining)
+            if (_draining)
             {
-                _draining = true;
-                startDrain = true;
+                return Admission.Queued;
             }
 
-            return true;
+            _draining = true;
+            return Admission.QueuedStartDrain;
         }
     }
 
