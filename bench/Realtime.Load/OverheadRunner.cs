@@ -101,16 +101,13 @@ public sealed class OverheadRunner(LoadOptions options, ServerLauncher launcher)
         TimeSpan toolBefore = Environment.CpuUsage.TotalTime;
         long stop = Stopwatch.GetTimestamp() + (long)(window.TotalSeconds * Stopwatch.Frequency);
         var latencies = new List<double>[connections];
-        // One deadline for the whole window rather than a timeout per wait: a timed wait makes a timer per response in
-        // the tool, which shares the cores with the server it measures.
-        using var hung = new CancellationTokenSource(window + TimeSpan.FromSeconds(10));
         await Task.WhenAll(clients.Select(async (client, i) =>
         {
             latencies[i] = [];
             while (Stopwatch.GetTimestamp() < stop)
             {
                 long sent = Stopwatch.GetTimestamp();
-                if (!await client.Socket.SendAsync(ResponseCreate, CancellationToken.None) || !await WaitAsync(client.Done, hung.Token))
+                if (!await client.Socket.SendAsync(ResponseCreate, CancellationToken.None) || !await client.Done.WaitAsync(TimeSpan.FromSeconds(10)))
                 {
                     errors.Add("response_timeout");
                     return;
@@ -231,19 +228,6 @@ public sealed class OverheadRunner(LoadOptions options, ServerLauncher launcher)
         int held = sockets.Count(s => s.IsOpen);
         await Parallel.ForEachAsync(sockets, new ParallelOptions { MaxDegreeOfParallelism = ConnectParallelism }, async (s, _) => await s.DisposeAsync());
         return new IdleFigures(held, (double)(after.RssBytes - before.RssBytes) / Math.Max(1, held), heapBefore < 0 || heapAfter < 0 ? double.NaN : (double)(heapAfter - heapBefore) / Math.Max(1, held));
-    }
-
-    private static async Task<bool> WaitAsync(SemaphoreSlim signal, CancellationToken deadline)
-    {
-        try
-        {
-            await signal.WaitAsync(deadline);
-            return true;
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
     }
 
     /// <summary>
