@@ -38,6 +38,8 @@ public sealed class LoadReport
         Row("turns measured / fixture passes sent", results, r => $"{r.Turns.Count}/{r.Passes}", null);
         Percentiles("audio end → speech_stopped (ms; includes silence_duration_ms 500)", results, t => t.EndToStopped, 0);
         Percentiles("VAD lag: speech_stopped − send of audio_end_ms (ms)", results, t => t.VadLag, 0);
+        Row("silence sent when speech_stopped arrived (ms of audio after the last speech chunk; ≥ 500), min", results,
+            r => r.Turns.Count == 0 ? "–" : F(r.Turns.Min(t => t.SilenceSentMs), 0), null);
         Percentiles("audio end → first output_audio.delta (ms)", results, t => t.EndToFirstAudio, 0);
         Percentiles("speech_stopped → first output_audio.delta (ms)", results, t => t.StoppedToFirstAudio, 0);
         for (int i = 0; i < results.Count; i++)

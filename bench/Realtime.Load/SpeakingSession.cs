@@ -178,7 +178,22 @@ public sealed class SpeakingSession : IAsyncDisposable
 
         long audioEnd = Volatile.Read(ref _sentAt[speechEnd]);
         long decided = Volatile.Read(ref _sentAt[decision]);
-        _turns.Add(new TurnSample(Ms(_stoppedAt - audioEnd), Ms(firstAudio - audioEnd), Ms(firstAudio - _stoppedAt), Ms(_stoppedAt - decided)));
+        _turns.Add(new TurnSample(Ms(_stoppedAt - audioEnd), Ms(firstAudio - audioEnd), Ms(firstAudio - _stoppedAt), Ms(_stoppedAt - decided), SilenceSentBefore(speechEnd)));
+    }
+
+    /// <summary>
+    /// Milliseconds of audio after chunk <paramref name="speechEnd"/> whose send had begun when speech_stopped arrived
+    /// (a chunk's time is taken before its send, so this can only over-count what the server had received).
+    /// </summary>
+    private double SilenceSentBefore(int speechEnd)
+    {
+        int last = speechEnd;
+        while (last + 1 < _sentAt.Length && Volatile.Read(ref _sentAt[last + 1]) is long at && at != 0 && at <= _stoppedAt)
+        {
+            last++;
+        }
+
+        return (last - speechEnd) * (double)SpeechFixture.ChunkMs;
     }
 
     private static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
