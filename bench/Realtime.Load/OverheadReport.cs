@@ -33,6 +33,9 @@ public static class OverheadReport
         Row(text, "same: server CPU µs per response", stock, others, r => r.CpuUsPerResponse, higherIsBetter: false, 1);
         Row(text, "same: of which user mode (utime) µs per response", stock, others, r => r.UserCpuUsPerResponse, higherIsBetter: false, 1);
         Row(text, "same: the load tool's own CPU µs per response (shares the cores)", stock, others, r => r.ToolCpuUsPerResponse, higherIsBetter: false, 1);
+        Row(text, "same through ClientWebSocket clients: responses/s", stock, others, r => r.ResponsesPerSecondWebSocketClient, higherIsBetter: true, 0);
+        Row(text, "same through ClientWebSocket clients: server CPU µs per response", stock, others, r => r.CpuUsPerResponseWebSocketClient, higherIsBetter: false, 1);
+        Row(text, "same through ClientWebSocket clients: the load tool's CPU µs per response", stock, others, r => r.ToolCpuUsPerResponseWebSocketClient, higherIsBetter: false, 1);
         Row(text, "1 connection: response.create → response.done p50 (ms)", stock, others, r => Percentile(r.SingleLatencyMs, 0.5), higherIsBetter: false, 3);
         Row(text, "1 connection: p99 (ms)", stock, others, r => Percentile(r.SingleLatencyMs, 0.99), higherIsBetter: false, 3);
         Row(text, "1 connection: server CPU µs per response", stock, others, r => r.CpuUsPerResponseSingle, higherIsBetter: false, 1);

@@ -43,6 +43,7 @@ public sealed class OverheadRunner(LoadOptions options, ServerLauncher launcher)
             if (options.Runs("text"))
             {
                 (result.ResponsesPerSecond, result.CpuUsPerResponse, result.UserCpuUsPerResponse, result.ToolCpuUsPerResponse, _, result.SwitchesPerResponse, result.ResponseCost) = await TextResponsesAsync(server, uri, Connections, Window, result.Errors);
+                (result.ResponsesPerSecondWebSocketClient, result.CpuUsPerResponseWebSocketClient, _, result.ToolCpuUsPerResponseWebSocketClient, _, _, _) = await TextResponsesAsync(server, uri, Connections, Window, result.Errors, clientWebSocket: true);
             }
 
             if (options.Runs("single"))
@@ -83,17 +84,19 @@ public sealed class OverheadRunner(LoadOptions options, ServerLauncher launcher)
         return result;
     }
 
-    /// <summary>Each connection sends response.create, waits for response.done, and again, for the window.</summary>
-    private async Task<(double PerSecond, double CpuUs, double UserCpuUs, double ToolCpuUs, double[] LatencyMs, double Switches, OperationCost Cost)> TextResponsesAsync(ServerProcess server, Uri uri, int connections, TimeSpan window, ErrorCounts errors)
+    /// <summary>
+    /// Each connection sends response.create, waits for response.done, and again, for the window. Through
+    /// <see cref="FrameClient"/> (raw frames, one loop per connection) unless <paramref name="clientWebSocket"/>:
+    /// ClientWebSocket costs the tool about as much CPU per response as the server it measures, on the same cores.
+    /// </summary>
+    private async Task<(double PerSecond, double CpuUs, double UserCpuUs, double ToolCpuUs, double[] LatencyMs, double Switches, OperationCost Cost)> TextResponsesAsync(ServerProcess server, Uri uri, int connections, TimeSpan window, ErrorCounts errors, bool clientWebSocket = false)
     {
-        var clients = new ResponseClient[connections];
+        var clients = new IResponder[connections];
         for (int i = 0; i < connections; i++)
         {
-            clients[i] = new ResponseClient(errors);
-            if (!await clients[i].Socket.ConnectAsync(uri, options.ApiKey, CancellationToken.None))
-            {
-                throw new InvalidOperationException($"could not open a session on {uri}: {errors}");
-            }
+            clients[i] = clientWebSocket
+                ? await WebSocketResponder.ConnectAsync(uri, options.ApiKey, errors)
+                : await FrameResponder.ConnectAsync(uri, options.ApiKey, errors);
         }
 
         RuntimeCounters? countersBefore = await server.RuntimeCountersAsync();
@@ -107,9 +110,8 @@ public sealed class OverheadRunner(LoadOptions options, ServerLauncher launcher)
             while (Stopwatch.GetTimestamp() < stop)
             {
                 long sent = Stopwatch.GetTimestamp();
-                if (!await client.Socket.SendAsync(ResponseCreate, CancellationToken.None) || !await client.Done.WaitAsync(TimeSpan.FromSeconds(10)))
+                if (!await client.RespondAsync())
                 {
-                    errors.Add("response_timeout");
                     return;
                 }
 
@@ -119,7 +121,7 @@ public sealed class OverheadRunner(LoadOptions options, ServerLauncher launcher)
         ProcessSample after = server.Sample();
         double toolUs = (Environment.CpuUsage.TotalTime - toolBefore).TotalMicroseconds;
         RuntimeCounters? countersAfter = await server.RuntimeCountersAsync();
-        await Parallel.ForEachAsync(clients, async (c, _) => await c.Socket.DisposeAsync());
+        await Parallel.ForEachAsync(clients, async (c, _) => await c.DisposeAsync());
         double[] all = latencies.SelectMany(l => l).Order().ToArray();
         double seconds = (double)(after.Timestamp - before.Timestamp) / Stopwatch.Frequency;
         return (all.Length / seconds, (after.CpuSeconds - before.CpuSeconds) * 1e6 / Math.Max(1, all.Length), UserCpuUs(before, after, all.Length), toolUs / Math.Max(1, all.Length), all, (double)after.SwitchesSince(before) / Math.Max(1, all.Length), RuntimeCounters.PerOperation(countersBefore, countersAfter, all.Length));
@@ -250,6 +252,56 @@ public sealed class OverheadRunner(LoadOptions options, ServerLauncher launcher)
     }
 
     /// <summary>A session whose receive loop signals response.done and session.updated.</summary>
+    /// <summary>One connection of the text workloads: a request, then its response.done.</summary>
+    private interface IResponder : IAsyncDisposable
+    {
+        /// <summary>When the last response.done arrived (Stopwatch ticks).</summary>
+        long DoneAt { get; }
+
+        /// <summary>Sends response.create and waits up to 10 s for response.done; false (error counted) otherwise.</summary>
+        Task<bool> RespondAsync();
+    }
+
+    private sealed class FrameResponder(FrameClient client) : IResponder
+    {
+        private static readonly byte[] Frame = FrameClient.MaskedTextFrame(ResponseCreate);
+
+        public long DoneAt => client.DoneAt;
+
+        public static async Task<IResponder> ConnectAsync(Uri uri, string apiKey, ErrorCounts errors) =>
+            new FrameResponder(await FrameClient.ConnectAsync(uri, apiKey, errors) ?? throw new InvalidOperationException($"could not open a session on {uri}: {errors}"));
+
+        public Task<bool> RespondAsync() => client.RequestAsync(Frame);
+
+        public ValueTask DisposeAsync() => client.DisposeAsync();
+    }
+
+    private sealed class WebSocketResponder(ResponseClient client, ErrorCounts errors) : IResponder
+    {
+        public long DoneAt => client.DoneAt;
+
+        public static async Task<IResponder> ConnectAsync(Uri uri, string apiKey, ErrorCounts errors)
+        {
+            var client = new ResponseClient(errors);
+            return await client.Socket.ConnectAsync(uri, apiKey, CancellationToken.None)
+                ? new WebSocketResponder(client, errors)
+                : throw new InvalidOperationException($"could not open a session on {uri}: {errors}");
+        }
+
+        public async Task<bool> RespondAsync()
+        {
+            if (!await client.Socket.SendAsync(ResponseCreate, CancellationToken.None) || !await client.Done.WaitAsync(TimeSpan.FromSeconds(10)))
+            {
+                errors.Add("response_timeout");
+                return false;
+            }
+
+            return true;
+        }
+
+        public ValueTask DisposeAsync() => client.Socket.DisposeAsync();
+    }
+
     private sealed class ResponseClient
     {
         public ResponseClient(ErrorCounts errors)
@@ -297,6 +349,11 @@ public sealed class OverheadResult(string target)
 
     /// <summary>The load tool's own CPU per response: it shares the cores with the server, so responses/s is bounded by both.</summary>
     public double ToolCpuUsPerResponse { get; set; }
+
+    // The same text workload through ClientWebSocket clients (the tool's CPU per response is then about the server's).
+    public double ResponsesPerSecondWebSocketClient { get; set; }
+    public double CpuUsPerResponseWebSocketClient { get; set; }
+    public double ToolCpuUsPerResponseWebSocketClient { get; set; }
     public double UserCpuUsPerSession { get; set; }
     public double CpuUsPerAppend20 { get; set; }
     public double CpuUsPerAppend100 { get; set; }

@@ -14,6 +14,11 @@ catch (Exception e) when (e is ArgumentException or FormatException)
     return 2;
 }
 
+if (options.Overhead)
+{
+    ToolSockets.CompleteInline();
+}
+
 string repoRoot = FindRepoRoot();
 string audioDirectory = options.AudioDirectory ?? Path.GetFullPath(Path.Combine(repoRoot, "../shared/audio"));
 if (!Directory.Exists(audioDirectory))

@@ -57,6 +57,7 @@ public sealed class ServerProcess : IAsyncDisposable
         }
 
         start.Environment["DOTNET_gcServer"] = "0";
+        ToolSockets.Restore(start);
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start " + program);
         process.OutputDataReceived += (_, e) => Forward(e.Data);
         process.ErrorDataReceived += (_, e) => Forward(e.Data);
