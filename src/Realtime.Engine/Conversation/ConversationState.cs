@@ -8,9 +8,10 @@ public sealed class ConversationState
     // Made by the first item: a session that never talks holds none.
     private Dictionary<string, ConversationItem>? _byId;
 
-    public ConversationState(string id) => Id = id;
+    private string? _id;
 
-    public string Id { get; }
+    /// <summary>Made when first written (a GA session that never answers never names its conversation).</summary>
+    public string Id => _id ??= Wire.Events.RealtimeIds.NewConversation();
 
     public IReadOnlyList<ConversationItem> Items => _items;
 

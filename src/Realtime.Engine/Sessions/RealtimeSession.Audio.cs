@@ -16,39 +16,18 @@ namespace Realtime.Engine.Sessions;
 /// </summary>
 public sealed partial class RealtimeSession
 {
-    private List<TurnEvent>? _turnEvents;
-    private TurnDetector? _turns;
-    private InputAudioConverter? _converter;
-    private float[] _samples16k = [];
-    private string? _speechItemId;
-    private long _speechStartMs;
-
-    /// <summary>Recognition of the turn in progress: opened at speech start so decoding runs while the user speaks.</summary>
-    private ISpeechRecognitionStream? _liveRecognition;
-    private string? _liveRecognitionItemId;
-
-    /// <summary>User items whose transcript is still being decoded; a response that needs their text waits for it.</summary>
     /// <summary>Cancelled when the loop ends: recognitions still running for a closed session stop their backend calls.</summary>
     private CancellationToken ClosingToken => (_closing ??= new CancellationTokenSource()).Token;
 
-    // Made at the first committed turn with a recognizer: an idle session holds no set.
+    // User items whose transcript is still being decoded; a response that needs their text waits for it. Made at the
+    // first committed turn with a recognizer: an idle session holds no set.
     private HashSet<string>? _pendingTranscripts;
 
-    /// <summary>semantic_vad: eagerness, and the tail of the turn's partial transcript that decides the hold-off.</summary>
-    private TurnEagerness? _semanticEagerness;
-    // Made at the first partial transcript of a semantic_vad turn: other sessions never need it.
-    private char[]? _partialTail;
-    private int _partialTailLength;
+    // Made by the first append or response audio: an idle session holds none of it (~150 bytes).
+    private SpeechTurnState? _turn;
 
-    /// <summary>The response whose audio the user may be hearing, and the audio time its playback started.</summary>
-    private ResponseRun? _playbackRun;
-    private long _playbackStartMs;
-
-    /// <summary>Audio time (ms since the first appended sample) at which the input buffer's first byte was appended.</summary>
-    private long _bufferStartMs;
-
-    /// <summary>Audio time from which the idle timeout counts (after a response finished); null when not armed.</summary>
-    private long? _idleSinceMs;
+    /// <summary>The session's speech and turn state, made at first use.</summary>
+    private SpeechTurnState Turn => _turn ??= new SpeechTurnState();
 
     private int InputBytesPerMs => _config.InputFormat.BytesPerMillisecond();
 
@@ -60,68 +39,73 @@ public sealed partial class RealtimeSession
         TurnDetectionConfig? config = _config.TurnDetection;
         if (config is null || _engines.Vad is null)
         {
-            _turns?.Dispose();
-            _turns = null;
-            _speechItemId = null;
+            if (_turn is { } off)
+            {
+                off.Detector?.Dispose();
+                off.Detector = null;
+                off.SpeechItemId = null;
+            }
+
             return;
         }
 
         // semantic_vad: Silero speech segments; the silence that ends the turn comes from SemanticTurnPolicy
         // (partial transcript + eagerness) and is updated as live recognition deltas arrive.
-        _semanticEagerness = config.Semantic ? SemanticTurnPolicy.ParseEagerness(config.Eagerness) : null;
+        Turn.SemanticEagerness = config.Semantic ? SemanticTurnPolicy.ParseEagerness(config.Eagerness) : null;
         TurnDetectionSettings settings = config.Semantic
-            ? new TurnDetectionSettings(0.5f, 300, SemanticTurnPolicy.HoldOffMs(default, _semanticEagerness!.Value))
+            ? new TurnDetectionSettings(0.5f, 300, SemanticTurnPolicy.HoldOffMs(default, Turn.SemanticEagerness!.Value))
             : new TurnDetectionSettings((float)config.Threshold, config.PrefixPaddingMs, config.SilenceDurationMs);
-        if (_turns is null)
+        if (Turn.Detector is null)
         {
-            _turns = new TurnDetector(_engines.Vad, settings);
+            Turn.Detector = new TurnDetector(_engines.Vad, settings);
         }
         else
         {
-            _turns.Settings = settings;
+            Turn.Detector.Settings = settings;
         }
 
         UpdateSemanticHoldOff();
 
-        if (_converter is null || _converter.Format != _config.InputFormat)
+        if (Turn.Converter is null || Turn.Converter.Format != _config.InputFormat)
         {
-            _converter = new InputAudioConverter(_config.InputFormat);
+            Turn.Converter = new InputAudioConverter(_config.InputFormat);
         }
     }
 
     private void OnInputAudio(ReadOnlySpan<byte> audio)
     {
-        if (_turns is null && _config.TurnDetection is not null && _engines.Vad is not null)
+        SpeechTurnState turn = Turn;
+        if (turn.Detector is null && _config.TurnDetection is not null && _engines.Vad is not null)
         {
             ApplyTurnDetection();
         }
 
-        if (_turns is null || _converter is null)
+        if (turn.Detector is null || turn.Converter is null)
         {
             return;
         }
 
-        int needed = InputAudioConverter.MaxOutputSamples(audio.Length, _converter.Format);
-        if (_samples16k.Length < needed)
+        int needed = InputAudioConverter.MaxOutputSamples(audio.Length, turn.Converter.Format);
+        if (turn.Samples16k.Length < needed)
         {
-            if (_samples16k.Length > 0)
+            if (turn.Samples16k.Length > 0)
             {
-                BufferPool<float>.Return(_samples16k);
+                BufferPool<float>.Return(turn.Samples16k);
             }
 
-            _samples16k = BufferPool<float>.Rent(needed);
+            turn.Samples16k = BufferPool<float>.Rent(needed);
         }
 
-        int count = _converter.Convert(audio, _samples16k);
+        int count = turn.Converter.Convert(audio, turn.Samples16k);
         // A stream opened at an earlier speech start gets this chunk; one opened below reads it from the buffer.
-        _liveRecognition?.Write(_samples16k.AsSpan(0, count));
+        turn.LiveRecognition?.Write(turn.Samples16k.AsSpan(0, count));
         // Made by the first append: a session that never sends audio holds no list.
-        List<TurnEvent> turnEvents = _turnEvents ??= [];
+        List<TurnEvent> turnEvents = turn.TurnEvents ??= [];
         turnEvents.Clear();
-        _turns.EchoGuardUntilMs = EchoGuardUntilMs();
+        turn.Detector.EchoGuardUntilMs = EchoGuardUntilMs();
         // Silero frames of sessions speaking at once are inferred as one batch: the detection may complete later.
         // The loop then awaits it before the next message (PendingTurnDetection), so events keep their order.
-        ValueTask detection = _turns.ProcessAsync(_samples16k.AsMemory(0, count), turnEvents);
+        ValueTask detection = turn.Detector.ProcessAsync(turn.Samples16k.AsMemory(0, count), turnEvents);
         if (!detection.IsCompleted)
         {
             PendingTurnDetection = detection;
@@ -134,9 +118,13 @@ public sealed partial class RealtimeSession
 
     /// <summary>
     /// Set when an append's turn detection waits for a batched VAD inference; the loop awaits it, then calls
-    /// <see cref="OnTurnEvents"/> before handling anything else. <see cref="_samples16k"/> stays untouched meanwhile.
+    /// <see cref="OnTurnEvents"/> before handling anything else. <see cref="SpeechTurnState.Samples16k"/> stays untouched meanwhile.
     /// </summary>
-    private ValueTask? PendingTurnDetection { get; set; }
+    private ValueTask? PendingTurnDetection
+    {
+        get => _turn?.PendingTurnDetection;
+        set => Turn.PendingTurnDetection = value;
+    }
 
     /// <summary>
     /// Finishes an append whose turn detection waited for a batched inference (awaited by the loop, which has no
@@ -168,7 +156,7 @@ public sealed partial class RealtimeSession
     /// <summary>Acts on the turn events of the append just detected (the second half of <see cref="OnInputAudio"/>).</summary>
     private void OnTurnEvents()
     {
-        foreach (TurnEvent turn in _turnEvents!)
+        foreach (TurnEvent turn in Turn.TurnEvents!)
         {
             if (turn.Kind == TurnEventKind.SpeechStarted)
             {
@@ -181,7 +169,7 @@ public sealed partial class RealtimeSession
         }
 
         CheckIdleTimeout();
-        if (_turns?.TakeDetectorFailure() is { } failure)
+        if (Turn.Detector?.TakeDetectorFailure() is { } failure)
         {
             // Once per run of failures; the detector counts audio as silence meanwhile, so an open turn still ends.
             BackendFailure kind = BackendFailure.Of(failure);
@@ -192,22 +180,22 @@ public sealed partial class RealtimeSession
 
     private void OnSpeechStarted(long audioStartMs)
     {
-        _speechItemId = RealtimeIds.NewItem();
-        _speechStartMs = audioStartMs;
-        _idleSinceMs = null;
+        Turn.SpeechItemId = RealtimeIds.NewItem();
+        Turn.SpeechStartMs = audioStartMs;
+        Turn.IdleSinceMs = null;
         Utf8JsonWriter json = _writer.Begin(ServerEventType.InputAudioBufferSpeechStarted);
         json.WriteNumber("audio_start_ms"u8, audioStartMs);
-        json.WriteString("item_id"u8, _speechItemId);
+        json.WriteString("item_id"u8, Turn.SpeechItemId);
         Send(json);
-        _events?.OnSpeechStarted(_speechItemId, audioStartMs);
-        _partialTailLength = 0;
+        _events?.OnSpeechStarted(Turn.SpeechItemId, audioStartMs);
+        Turn.PartialTailLength = 0;
         UpdateSemanticHoldOff();
-        OpenLiveRecognition(_speechItemId, audioStartMs);
+        OpenLiveRecognition(Turn.SpeechItemId, audioStartMs);
         if (_config.TurnDetection is { InterruptResponse: true } && _defaultRun is { } run)
         {
             Cancel(run, "turn_detected");
             // The client stops playing: no more echo to guard against.
-            _playbackRun = null;
+            Turn.PlaybackRun = null;
         }
     }
 
@@ -222,18 +210,18 @@ public sealed partial class RealtimeSession
             NotePlayback(run);
         }
 
-        return _playbackRun is { } playing ? _playbackStartMs + OutputAudioMs(playing) + _options.EchoHoldOffMs : 0;
+        return Turn.PlaybackRun is { } playing ? Turn.PlaybackStartMs + OutputAudioMs(playing) + _options.EchoHoldOffMs : 0;
     }
 
     /// <summary>Starts the playback clock of a response's audio the first time it is seen with audio.</summary>
     private void NotePlayback(ResponseRun run)
     {
-        if (run != _playbackRun && OutputAudioMs(run) > 0)
+        if (run != Turn.PlaybackRun && OutputAudioMs(run) > 0)
         {
             // The client queues this audio behind any it is still playing from the previous response.
-            long previousEnd = _playbackRun is { } previous ? _playbackStartMs + OutputAudioMs(previous) : 0;
-            _playbackRun = run;
-            _playbackStartMs = Math.Max(AudioClockMs, previousEnd);
+            long previousEnd = Turn.PlaybackRun is { } previous ? Turn.PlaybackStartMs + OutputAudioMs(previous) : 0;
+            Turn.PlaybackRun = run;
+            Turn.PlaybackStartMs = Math.Max(AudioClockMs, previousEnd);
         }
     }
 
@@ -257,36 +245,36 @@ public sealed partial class RealtimeSession
     /// <summary>semantic_vad: adds a live recognition delta of the turn in progress and re-decides its hold-off.</summary>
     private void OnPartialTranscript(string? delta)
     {
-        if (_semanticEagerness is null || string.IsNullOrEmpty(delta))
+        if (Turn.SemanticEagerness is null || string.IsNullOrEmpty(delta))
         {
             return;
         }
 
         // Only the end of the text matters; keep its last 64 characters.
         ReadOnlySpan<char> text = delta.AsSpan();
-        _partialTail ??= new char[64];
-        int keep = Math.Min(_partialTailLength, _partialTail.Length - Math.Min(text.Length, _partialTail.Length));
-        _partialTail.AsSpan(_partialTailLength - keep, keep).CopyTo(_partialTail);
-        text = text[Math.Max(0, text.Length - (_partialTail.Length - keep))..];
-        text.CopyTo(_partialTail.AsSpan(keep));
-        _partialTailLength = keep + text.Length;
+        Turn.PartialTail ??= new char[64];
+        int keep = Math.Min(Turn.PartialTailLength, Turn.PartialTail.Length - Math.Min(text.Length, Turn.PartialTail.Length));
+        Turn.PartialTail.AsSpan(Turn.PartialTailLength - keep, keep).CopyTo(Turn.PartialTail);
+        text = text[Math.Max(0, text.Length - (Turn.PartialTail.Length - keep))..];
+        text.CopyTo(Turn.PartialTail.AsSpan(keep));
+        Turn.PartialTailLength = keep + text.Length;
         UpdateSemanticHoldOff();
     }
 
     private void UpdateSemanticHoldOff()
     {
-        if (_turns is not null)
+        if (Turn.Detector is not null)
         {
-            _turns.EndOfTurnSilenceMs = _semanticEagerness is { } eagerness
-                ? SemanticTurnPolicy.HoldOffMs(_partialTail.AsSpan(0, _partialTailLength), eagerness)
+            Turn.Detector.EndOfTurnSilenceMs = Turn.SemanticEagerness is { } eagerness
+                ? SemanticTurnPolicy.HoldOffMs(Turn.PartialTail.AsSpan(0, Turn.PartialTailLength), eagerness)
                 : -1;
         }
     }
 
     private void OnSpeechStopped(long audioEndMs)
     {
-        string itemId = _speechItemId ?? RealtimeIds.NewItem();
-        _speechItemId = null;
+        string itemId = Turn.SpeechItemId ?? RealtimeIds.NewItem();
+        Turn.SpeechItemId = null;
         Utf8JsonWriter json = _writer.Begin(ServerEventType.InputAudioBufferSpeechStopped);
         json.WriteNumber("audio_end_ms"u8, audioEndMs);
         json.WriteString("item_id"u8, itemId);
@@ -295,10 +283,10 @@ public sealed partial class RealtimeSession
 
         // The turn spans audio_start_ms..audio_end_ms: drop what came before it, commit up to its end.
         int bytesPerMs = InputBytesPerMs;
-        int skip = (int)Math.Clamp((_speechStartMs - _bufferStartMs) * bytesPerMs, 0, _input.Length);
+        int skip = (int)Math.Clamp((Turn.SpeechStartMs - Turn.BufferStartMs) * bytesPerMs, 0, _input.Length);
         _input.Consume(skip);
-        _bufferStartMs += skip / bytesPerMs;
-        int take = (int)Math.Clamp((audioEndMs - _bufferStartMs) * bytesPerMs, 0, _input.Length);
+        Turn.BufferStartMs += skip / bytesPerMs;
+        int take = (int)Math.Clamp((audioEndMs - Turn.BufferStartMs) * bytesPerMs, 0, _input.Length);
         CommitAudio(itemId, take);
         if (_config.TurnDetection is { CreateResponse: true } && _defaultRun is null && !_config.IsTranscription)
         {
@@ -308,7 +296,7 @@ public sealed partial class RealtimeSession
 
     private void CheckIdleTimeout()
     {
-        if (_idleSinceMs is not long since || _config.TurnDetection is not { Semantic: false, IdleTimeoutMs: int idle } || _turns!.InSpeech || _defaultRun is not null)
+        if (Turn.IdleSinceMs is not long since || _config.TurnDetection is not { Semantic: false, IdleTimeoutMs: int idle } || Turn.Detector!.InSpeech || _defaultRun is not null)
         {
             return;
         }
@@ -319,10 +307,10 @@ public sealed partial class RealtimeSession
             return;
         }
 
-        _idleSinceMs = null;
+        Turn.IdleSinceMs = null;
         string itemId = RealtimeIds.NewItem();
         Utf8JsonWriter json = _writer.Begin(ServerEventType.InputAudioBufferTimeoutTriggered);
-        json.WriteNumber("audio_start_ms"u8, _bufferStartMs);
+        json.WriteNumber("audio_start_ms"u8, Turn.BufferStartMs);
         json.WriteNumber("audio_end_ms"u8, now);
         json.WriteString("item_id"u8, itemId);
         Send(json);
@@ -344,16 +332,16 @@ public sealed partial class RealtimeSession
             }
         }
 
-        _idleSinceMs = AudioClockMs + playbackMs;
+        Turn.IdleSinceMs = AudioClockMs + playbackMs;
     }
 
     private void ClearInput()
     {
         AbandonLiveRecognition();
         _input.Clear();
-        _turns?.CancelSpeech();
-        _speechItemId = null;
-        _bufferStartMs = AudioClockMs;
+        Turn.Detector?.CancelSpeech();
+        Turn.SpeechItemId = null;
+        Turn.BufferStartMs = AudioClockMs;
     }
 
     /// <summary>Turns the first <paramref name="bytes"/> of the input buffer into a committed user audio item.</summary>
@@ -363,7 +351,7 @@ public sealed partial class RealtimeSession
         var part = new ContentPart { Kind = ContentKind.InputAudio, AudioBytesPerMs = bytesPerMs };
         part.AppendAudio(_input.Span[..bytes]);
         _input.Consume(bytes);
-        _bufferStartMs += bytes / bytesPerMs;
+        Turn.BufferStartMs += bytes / bytesPerMs;
         var item = new ConversationItem { Id = itemId, Type = ItemType.Message, Role = ItemRole.User };
         item.Content.Add(part);
         string? previous = _conversation.Insert(item, null);
@@ -372,10 +360,10 @@ public sealed partial class RealtimeSession
         json.WriteString("item_id"u8, item.Id);
         Send(json);
         SendItemAddedAndDone(item, previous);
-        if (_liveRecognition is { } live && _liveRecognitionItemId == itemId)
+        if (Turn.LiveRecognition is { } live && Turn.LiveRecognitionItemId == itemId)
         {
-            _liveRecognition = null;
-            _liveRecognitionItemId = null;
+            Turn.LiveRecognition = null;
+            Turn.LiveRecognitionItemId = null;
             (_pendingTranscripts ??= new(StringComparer.Ordinal)).Add(itemId);
             live.Complete();
         }
@@ -400,24 +388,24 @@ public sealed partial class RealtimeSession
 
         TranscriptionConfig? options = _config.Transcription;
         ISpeechRecognitionStream stream = recognizer.Open(new RecognitionOptions(options?.Model, options?.Language, options?.Prompt), ClosingToken);
-        int skip = (int)Math.Clamp((audioStartMs - _bufferStartMs) * InputBytesPerMs, 0, _input.Length);
+        int skip = (int)Math.Clamp((audioStartMs - Turn.BufferStartMs) * InputBytesPerMs, 0, _input.Length);
         ReadOnlySpan<byte> backlog = _input.Span[skip..];
         float[] samples = BufferPool<float>.Rent(Math.Max(1, InputAudioConverter.MaxOutputSamples(backlog.Length, _config.InputFormat)));
         int count = new InputAudioConverter(_config.InputFormat).Convert(backlog, samples);
         stream.Write(samples.AsSpan(0, count));
         BufferPool<float>.Return(samples);
-        _liveRecognition = stream;
-        _liveRecognitionItemId = itemId;
+        Turn.LiveRecognition = stream;
+        Turn.LiveRecognitionItemId = itemId;
         _ = ReadTranscriptAsync(stream, itemId);
     }
 
     /// <summary>Speech that never became a turn (cleared, or replaced by a new speech start): stop decoding it.</summary>
     private void AbandonLiveRecognition()
     {
-        if (_liveRecognition is { } stream)
+        if (Turn.LiveRecognition is { } stream)
         {
-            _liveRecognition = null;
-            _liveRecognitionItemId = null;
+            Turn.LiveRecognition = null;
+            Turn.LiveRecognitionItemId = null;
             _ = stream.DisposeAsync().AsTask();
         }
     }
@@ -483,7 +471,7 @@ public sealed partial class RealtimeSession
 
     private void OnTranscript(in SessionMessage message)
     {
-        if (message.Kind == SessionMessageKind.Transcript && !message.Final && message.ItemId == _liveRecognitionItemId && _speechItemId == message.ItemId)
+        if (message.Kind == SessionMessageKind.Transcript && !message.Final && message.ItemId == Turn.LiveRecognitionItemId && Turn.SpeechItemId == message.ItemId)
         {
             OnPartialTranscript(message.Text);
         }

@@ -32,7 +32,7 @@ public sealed partial class RealtimeSession : IWebSocketSession, IInboxConsumer
     // Made at the first client event: a session that only listens (or sits idle) never parses one.
     private ClientEventReader? _reader;
     private ClientEvent? _event;
-    private readonly ConversationState _conversation = new(RealtimeIds.NewConversation());
+    private readonly ConversationState _conversation = new();
     private readonly InputAudioBuffer _input;
 
     // Responses in progress by id; made by the first response.
@@ -216,10 +216,10 @@ public sealed partial class RealtimeSession : IWebSocketSession, IInboxConsumer
             BufferPool<byte>.Return(spare);
         }
 
-        _turns?.Dispose();
-        if (_samples16k.Length > 0)
+        _turn?.Detector?.Dispose();
+        if (_turn is { Samples16k.Length: > 0 })
         {
-            BufferPool<float>.Return(_samples16k);
+            BufferPool<float>.Return(_turn.Samples16k);
         }
 
         _event?.Dispose();
@@ -449,9 +449,12 @@ public sealed partial class RealtimeSession : IWebSocketSession, IInboxConsumer
             throw new RequestException(full);
         }
 
-        string itemId = _speechItemId ?? RealtimeIds.NewItem();
-        _turns?.CancelSpeech();
-        _speechItemId = null;
+        string itemId = _turn?.SpeechItemId ?? RealtimeIds.NewItem();
+        if (_turn is { } turn)
+        {
+            turn.Detector?.CancelSpeech();
+            turn.SpeechItemId = null;
+        }
         CommitAudio(itemId, _input.Length);
     }
 

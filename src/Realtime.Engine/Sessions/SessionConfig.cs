@@ -29,7 +29,7 @@ public sealed class SessionConfig
 
     public string? NoiseReduction { get; set; }
 
-    public TurnDetectionConfig? TurnDetection { get; set; } = new();
+    public TurnDetectionConfig? TurnDetection { get; set; } = TurnDetectionConfig.ServerVadDefault;
 
     public string Voice { get; set; } = "alloy";
 
