@@ -90,7 +90,7 @@ internal static class ResponseParser
     private static ResponseSettings ReadVoice(ResponseSettings settings, JsonElement value, string path, SessionConfig session)
     {
         // Only a response that names a voice pays for the holder the session parser validates it into.
-        var voiceHolder = new SessionConfig { Id = session.Id, Voice = session.Voice, VoiceIsCustom = session.VoiceIsCustom };
+        var voiceHolder = new SessionConfig { Voice = session.Voice, VoiceIsCustom = session.VoiceIsCustom };
         SessionConfigParser.ReadVoice(voiceHolder, value, path, audioProduced: false, allowObject: true);
         return settings with { Voice = voiceHolder.Voice, VoiceIsCustom = voiceHolder.VoiceIsCustom };
     }

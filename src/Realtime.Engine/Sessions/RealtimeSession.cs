@@ -41,6 +41,8 @@ public sealed partial class RealtimeSession : IWebSocketSession, IInboxConsumer
     // Made when the first recognition starts (most sessions never transcribe): an idle session holds no CTS of its own.
     private CancellationTokenSource? _closing;
     private SessionConfig _config;
+    private readonly string _id;
+    private readonly long _expiresAt;
     private ResponseRun? _defaultRun;
     private bool _audioProduced;
     private long _appendedBytes;
@@ -57,6 +59,9 @@ public sealed partial class RealtimeSession : IWebSocketSession, IInboxConsumer
     // The model, and what DescribeModel made of it, last time: one object, so no thread reads half of a pair.
     private static EchoDescription? s_lastEchoDescription;
 
+    // The initial configuration last made (InitialConfig).
+    private static SessionConfig? s_lastInitialConfig;
+
     internal RealtimeSession(RealtimeConnectionInfo info, IMessageOutput output, SessionEngines engines, RealtimeSessionOptions options, TimeProvider time, ILogger logger, ISessionEvents? events = null)
     {
         _logger = logger;
@@ -70,13 +75,27 @@ public sealed partial class RealtimeSession : IWebSocketSession, IInboxConsumer
         _options = options;
         _writer = new ServerEventWriter(info.Dialect);
         _input = new InputAudioBuffer(options.MaxBufferedAudioBytes);
-        _config = new SessionConfig
+        _id = info.SessionId ?? RealtimeIds.NewSession();
+        _expiresAt = time.GetUtcNow().Add(options.MaxDuration).ToUnixTimeSeconds();
+        _config = InitialConfig(DescribeModel(info.Model ?? engines.ProfileName, engines), info.TranscriptionIntent);
+    }
+
+    /// <summary>
+    /// The configuration a session of <paramref name="model"/> starts with. Configurations are replaced, never changed
+    /// (see <see cref="SessionConfig"/>), so the sessions of a model share the last one made until their first update:
+    /// ~180 bytes less per idle session.
+    /// </summary>
+    private static SessionConfig InitialConfig(string model, bool transcription)
+    {
+        SessionConfig? last = Volatile.Read(ref s_lastInitialConfig);
+        if (last is not null && last.IsTranscription == transcription && last.Model == model)
         {
-            Id = info.SessionId ?? RealtimeIds.NewSession(),
-            IsTranscription = info.TranscriptionIntent,
-            Model = DescribeModel(info.Model ?? engines.ProfileName, engines),
-            ExpiresAt = time.GetUtcNow().Add(options.MaxDuration).ToUnixTimeSeconds(),
-        };
+            return last;
+        }
+
+        var made = new SessionConfig { IsTranscription = transcription, Model = model };
+        Volatile.Write(ref s_lastInitialConfig, made);
+        return made;
     }
 
     /// <summary>
@@ -396,7 +415,7 @@ public sealed partial class RealtimeSession : IWebSocketSession, IInboxConsumer
     private void SendSessionCreated()
     {
         Utf8JsonWriter json = _writer.Begin(ServerEventType.SessionCreated);
-        SessionWriter.Write(json, _config, _dialect);
+        SessionWriter.Write(json, _config, _dialect, _id, _expiresAt);
         Send(json);
         if (_dialect == Dialect.Beta)
         {
@@ -427,7 +446,7 @@ public sealed partial class RealtimeSession : IWebSocketSession, IInboxConsumer
         ApplyTurnDetection();
         bool transcriptionReply = _dialect == Dialect.Beta && (transcriptionUpdate || _config.IsTranscription);
         Utf8JsonWriter json = _writer.Begin(transcriptionReply ? ServerEventType.TranscriptionSessionUpdated : ServerEventType.SessionUpdated);
-        SessionWriter.Write(json, _config, _dialect);
+        SessionWriter.Write(json, _config, _dialect, _id, _expiresAt);
         Send(json);
     }
 

@@ -6,11 +6,13 @@ namespace Realtime.Engine.Sessions;
 /// The effective session: one internal model for both dialects (spelled at the edge by <see cref="SessionWriter"/>).
 /// session.update validates a copy and swaps it in only when the whole update is valid.
 /// </summary>
+/// <remarks>
+/// Never changed once a session holds it: every change applies to a <see cref="Clone"/> that replaces it. That is
+/// what lets the sessions of a model start from one shared instance (the session's id and expiry are its own).
+/// </remarks>
 public sealed class SessionConfig
 {
     public static readonly string[] Voices = ["alloy", "ash", "ballad", "coral", "echo", "sage", "shimmer", "verse", "marin", "cedar"];
-
-    public required string Id { get; init; }
 
     public bool IsTranscription { get; init; }
 
@@ -59,8 +61,6 @@ public sealed class SessionConfig
     public string? IncludeJson { get; set; }
 
     public bool? ParallelToolCalls { get; set; }
-
-    public long ExpiresAt { get; set; }
 
     public SessionConfig Clone()
     {

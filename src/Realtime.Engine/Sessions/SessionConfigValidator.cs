@@ -11,7 +11,7 @@ public static class SessionConfigValidator
     {
         try
         {
-            SessionConfigParser.Apply(new SessionConfig { Id = "sess_validation", IsTranscription = transcription }, session, dialect, transcriptionUpdate: false, audioProduced: false);
+            SessionConfigParser.Apply(new SessionConfig { IsTranscription = transcription }, session, dialect, transcriptionUpdate: false, audioProduced: false);
             return null;
         }
         catch (RequestException e)

@@ -7,26 +7,28 @@ namespace Realtime.Engine.Sessions;
 /// <summary>Spells the session object per dialect and session type (spec §2.2, §6.1).</summary>
 internal static class SessionWriter
 {
-    public static void Write(Utf8JsonWriter json, SessionConfig s, Dialect dialect)
+    /// <param name="id">The session's id and <paramref name="expiresAt"/> its end: the session's own, not its
+    /// configuration's (sessions of a model share their first configuration).</param>
+    public static void Write(Utf8JsonWriter json, SessionConfig s, Dialect dialect, string id, long expiresAt)
     {
         json.WriteStartObject("session"u8);
         if (dialect == Dialect.Ga)
         {
-            WriteGa(json, s);
+            WriteGa(json, s, id, expiresAt);
         }
         else
         {
-            WriteBeta(json, s);
+            WriteBeta(json, s, id, expiresAt);
         }
 
         json.WriteEndObject();
     }
 
-    private static void WriteGa(Utf8JsonWriter json, SessionConfig s)
+    private static void WriteGa(Utf8JsonWriter json, SessionConfig s, string id, long expiresAt)
     {
         json.WriteString("type"u8, s.IsTranscription ? "transcription" : "realtime");
         json.WriteString("object"u8, s.IsTranscription ? "realtime.transcription_session" : "realtime.session");
-        json.WriteString("id"u8, s.Id);
+        json.WriteString("id"u8, id);
         if (!s.IsTranscription)
         {
             json.WriteString("model"u8, s.Model);
@@ -66,12 +68,12 @@ internal static class SessionWriter
         }
 
         WriteRaw(json, "include", s.IncludeJson);
-        json.WriteNumber("expires_at"u8, s.ExpiresAt);
+        json.WriteNumber("expires_at"u8, expiresAt);
     }
 
-    private static void WriteBeta(Utf8JsonWriter json, SessionConfig s)
+    private static void WriteBeta(Utf8JsonWriter json, SessionConfig s, string id, long expiresAt)
     {
-        json.WriteString("id"u8, s.Id);
+        json.WriteString("id"u8, id);
         json.WriteString("object"u8, s.IsTranscription ? "realtime.transcription_session" : "realtime.session");
         if (!s.IsTranscription)
         {
@@ -110,7 +112,7 @@ internal static class SessionWriter
 
         json.WriteNull("client_secret"u8);
         WriteRaw(json, "include", s.IncludeJson);
-        json.WriteNumber("expires_at"u8, s.ExpiresAt);
+        json.WriteNumber("expires_at"u8, expiresAt);
     }
 
     public static void WriteGaFormat(Utf8JsonWriter json, AudioFormat format)
