@@ -38,19 +38,20 @@ internal interface IInboxConsumer
 /// </summary>
 internal sealed class SessionInbox : ChannelWriter<SessionMessage>, IThreadPoolWorkItem
 {
-    private readonly Lock _gate = new();
+    // Monitor on this object rather than a Lock of its own: 40 bytes less per session. Nothing else locks an inbox.
+    private object Gate => this;
     private readonly IInboxConsumer _consumer;
     // Made at the first wait (only sessions on a batched VAD ever park): an idle session holds no delegate.
     private Action? _resumeAfterWait;
 
-    // Guarded by _gate: whether the consumer's end has run (and how it failed), and the task of whoever asked for
+    // Guarded by Gate: whether the consumer's end has run (and how it failed), and the task of whoever asked for
     // Ended before that. Usually the connection asks after the end (the close is drained on its thread), so most
     // sessions never make a task source at all.
     private bool _ended;
     private Exception? _endFailure;
     private TaskCompletionSource? _endedSource;
 
-    // Guarded by _gate.
+    // Guarded by Gate.
     // Empty to start: messages handled straight from their caller are never stored (WriteAndDrain), so an idle session
     // holds none (a SessionMessage is 128 bytes); the first message posted from elsewhere (a backend's) makes one slot,
     // bursts (a response's deltas) grow it once.
@@ -68,7 +69,7 @@ internal sealed class SessionInbox : ChannelWriter<SessionMessage>, IThreadPoolW
     private ValueTask _wait;
     private bool _waiting;
 
-    // Guarded by _gate: the drainer is parked on a wait (no consumer code runs); a message is being handled beside
+    // Guarded by Gate: the drainer is parked on a wait (no consumer code runs); a message is being handled beside
     // that wait (TryHandleDuringWait); the wait ended meanwhile, so whoever handled that message resumes the drain.
     private bool _parked;
     private bool _besideWait;
@@ -91,7 +92,7 @@ internal sealed class SessionInbox : ChannelWriter<SessionMessage>, IThreadPoolW
     {
         get
         {
-            lock (_gate)
+            lock (Gate)
             {
                 if (_ended)
                 {
@@ -179,7 +180,7 @@ internal sealed class SessionInbox : ChannelWriter<SessionMessage>, IThreadPoolW
 
     public override ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken = default)
     {
-        lock (_gate)
+        lock (Gate)
         {
             return new ValueTask<bool>(!_completed);
         }
@@ -187,7 +188,7 @@ internal sealed class SessionInbox : ChannelWriter<SessionMessage>, IThreadPoolW
 
     public override bool TryComplete(Exception? error = null)
     {
-        lock (_gate)
+        lock (Gate)
         {
             if (_completed)
             {
@@ -265,7 +266,7 @@ internal sealed class SessionInbox : ChannelWriter<SessionMessage>, IThreadPoolW
     /// </summary>
     private Admission Admit(in SessionMessage item, bool complete, bool mayTakeDirectly)
     {
-        lock (_gate)
+        lock (Gate)
         {
             if (_completed)
             {
@@ -298,7 +299,7 @@ internal sealed class SessionInbox : ChannelWriter<SessionMessage>, IThreadPoolW
 
     private bool TryTake(out SessionMessage item)
     {
-        lock (_gate)
+        lock (Gate)
         {
             if (_count == 0)
             {
@@ -339,7 +340,7 @@ internal sealed class SessionInbox : ChannelWriter<SessionMessage>, IThreadPoolW
             }
 
             _consumer.OnDrained();
-            lock (_gate)
+            lock (Gate)
             {
                 if (_count > 0)
                 {
@@ -365,7 +366,7 @@ internal sealed class SessionInbox : ChannelWriter<SessionMessage>, IThreadPoolW
             }
 
             TaskCompletionSource? waiting;
-            lock (_gate)
+            lock (Gate)
             {
                 _ended = true;
                 _endFailure = endFailure;
@@ -402,7 +403,7 @@ internal sealed class SessionInbox : ChannelWriter<SessionMessage>, IThreadPoolW
             _consumer.OnDrained();
             _wait = pending;
             _waiting = true;
-            lock (_gate)
+            lock (Gate)
             {
                 _parked = true;
             }
@@ -427,7 +428,7 @@ internal sealed class SessionInbox : ChannelWriter<SessionMessage>, IThreadPoolW
 
     private void ResumeAfterWait()
     {
-        lock (_gate)
+        lock (Gate)
         {
             if (_besideWait)
             {
@@ -450,7 +451,7 @@ internal sealed class SessionInbox : ChannelWriter<SessionMessage>, IThreadPoolW
     /// </summary>
     private bool TryHandleDuringWait(in SessionMessage item)
     {
-        lock (_gate)
+        lock (Gate)
         {
             if (!_parked || _besideWait || _count > 0 || _completed)
             {
@@ -471,7 +472,7 @@ internal sealed class SessionInbox : ChannelWriter<SessionMessage>, IThreadPoolW
         }
 
         bool resume;
-        lock (_gate)
+        lock (Gate)
         {
             _besideWait = false;
             resume = _resumeAfterBeside;

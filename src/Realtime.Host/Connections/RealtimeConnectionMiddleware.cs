@@ -31,9 +31,7 @@ internal sealed class RealtimeConnectionMiddleware(ConnectionDelegate next, Real
                         continue;
 
                     case Peek.Rejected:
-                        Handshake.WriteResponse(context.Transport.Output, decision!);
-                        await context.Transport.Output.FlushAsync().ConfigureAwait(false);
-                        await context.Transport.Output.CompleteAsync().ConfigureAwait(false);
+                        await RejectAsync(context.Transport.Output, decision!).ConfigureAwait(false);
                         return;
 
                     case Peek.Upgrade:
@@ -74,6 +72,17 @@ internal sealed class RealtimeConnectionMiddleware(ConnectionDelegate next, Real
         }
 
         await next(context).ConfigureAwait(false);
+    }
+
+    /// <remarks>
+    /// Its own method: awaited here, its flush and completion awaiters were two fields more in the frame that every
+    /// session parks for its whole life (~56 bytes per idle session).
+    /// </remarks>
+    private static async Task RejectAsync(PipeWriter output, HandshakeDecision decision)
+    {
+        Handshake.WriteResponse(output, decision);
+        await output.FlushAsync().ConfigureAwait(false);
+        await output.CompleteAsync().ConfigureAwait(false);
     }
 
     private enum Peek

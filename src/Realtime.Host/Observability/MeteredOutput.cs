@@ -10,7 +10,8 @@ namespace Realtime.Host.Observability;
 /// </summary>
 internal sealed class MeteredOutput(IMessageOutput inner) : IMessageOutput
 {
-    private readonly Lock _gate = new();
+    // Monitor on this object rather than a Lock of its own: 40 bytes less per session. Nothing else locks it.
+    private object Gate => this;
     private long _speechStoppedAt;
     private long _responseRequestedAt;
     private bool _transcriptSeen;
@@ -34,7 +35,7 @@ internal sealed class MeteredOutput(IMessageOutput inner) : IMessageOutput
     {
         get
         {
-            lock (_gate)
+            lock (Gate)
             {
                 return !_created || _responsesInFlight > 0;
             }
@@ -74,7 +75,7 @@ internal sealed class MeteredOutput(IMessageOutput inner) : IMessageOutput
     /// <summary>The client sent `response.create`: the start of the response-latency stage.</summary>
     public void ResponseRequested()
     {
-        lock (_gate)
+        lock (Gate)
         {
             _responseRequestedAt = Stopwatch.GetTimestamp();
         }
@@ -83,7 +84,7 @@ internal sealed class MeteredOutput(IMessageOutput inner) : IMessageOutput
     private bool Observe(string type)
     {
         long now = Stopwatch.GetTimestamp();
-        lock (_gate)
+        lock (Gate)
         {
             switch (type)
             {
