@@ -54,6 +54,7 @@ public static class RealtimeServer
         {
             sockets.MaxReadBufferSize = RealtimeConnectionRunner.TransportReadBufferBytes;
             sockets.UnsafePreferInlineScheduling = inline;
+            sockets.CreateBoundListenSocket = DeferredAccept.CreateBoundListenSocket;
         });
         builder.WebHost.ConfigureKestrel((context, kestrel) => EndpointBinding.Bind(kestrel, context.Configuration["urls"], context.Configuration));
         configure?.Invoke(builder);
