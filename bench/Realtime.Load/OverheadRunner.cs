@@ -251,7 +251,6 @@ public sealed class OverheadRunner(LoadOptions options, ServerLauncher launcher)
         return Encoding.UTF8.GetBytes($$"""{"type":"input_audio_buffer.append","audio":"{{Convert.ToBase64String(pcm)}}"}""");
     }
 
-    /// <summary>A session whose receive loop signals response.done and session.updated.</summary>
     /// <summary>One connection of the text workloads: a request, then its response.done.</summary>
     private interface IResponder : IAsyncDisposable
     {
@@ -302,6 +301,7 @@ public sealed class OverheadRunner(LoadOptions options, ServerLauncher launcher)
         public ValueTask DisposeAsync() => client.Socket.DisposeAsync();
     }
 
+    /// <summary>A session whose receive loop signals response.done and session.updated.</summary>
     private sealed class ResponseClient
     {
         public ResponseClient(ErrorCounts errors)
