@@ -30,6 +30,21 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>
         return _buffer.AsSpan(_written);
     }
 
+    /// <summary>
+    /// Empties the writer for the next message, keeping its array unless it has grown past
+    /// <paramref name="keepUpTo"/> bytes (a rare huge message is not held on to).
+    /// </summary>
+    public void Rewind(int keepUpTo)
+    {
+        if (_buffer is not null && _buffer.Length > keepUpTo)
+        {
+            Reset();
+            return;
+        }
+
+        _written = 0;
+    }
+
     public void Reset()
     {
         if (_buffer is not null)

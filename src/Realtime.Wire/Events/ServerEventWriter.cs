@@ -21,9 +21,10 @@ public sealed class ServerEventWriter : IDisposable
     private static readonly JsonEncodedText CallIdName = JsonEncodedText.Encode("call_id");
     private static readonly JsonEncodedText DeltaName = JsonEncodedText.Encode("delta");
 
-    // Rented per event and returned at the next one or by ReleaseBuffer when the session goes quiet: an idle session
-    // holds no output buffer (a permanent 4 KB one was the largest part of an idle session's heap), and a rare huge
-    // event (retrieving a long audio item) is not kept either.
+    // Rented by a burst's first event, reused by its next ones, returned by ReleaseBuffer when the session goes quiet:
+    // an idle session holds no output buffer (a permanent 4 KB one was the largest part of an idle session's heap),
+    // and a rare huge event (retrieving a long audio item) is not kept past the next one (KeepBufferUpTo). Returning
+    // and renting it for every event of a burst was the largest single cost of writing one (perf, text responses).
     // Relaxed escaping: clients parse any valid JSON, and non-ASCII text stays one byte-sequence, not \uXXXX.
     private static readonly JsonWriterOptions JsonOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
 
@@ -32,6 +33,8 @@ public sealed class ServerEventWriter : IDisposable
     // none (136 bytes each) and a busy thread reuses one: nothing is allocated per burst once every thread has one.
     [ThreadStatic]
     private static Utf8JsonWriter? t_spareJson;
+
+    private const int KeepBufferUpTo = 64 * 1024;
 
     private readonly Connections.PooledBufferWriter _buffer = new();
     private Utf8JsonWriter? _json;
@@ -46,7 +49,7 @@ public sealed class ServerEventWriter : IDisposable
     /// <summary>Starts an event: `{"type":…,"event_id":"event_…"`. Continue with the returned writer, finish with <see cref="End"/>.</summary>
     public Utf8JsonWriter Begin(ServerEventType type)
     {
-        _buffer.Reset();
+        _buffer.Rewind(KeepBufferUpTo);
         Utf8JsonWriter json = _json ??= TakeJsonWriter();
         json.Reset(_buffer);
         json.WriteStartObject();

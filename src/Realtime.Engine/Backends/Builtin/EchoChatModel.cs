@@ -98,6 +98,20 @@ public sealed class EchoChatModel : IChatModel
     }
 
     /// <summary>Arguments JSON in three pieces (two when short), as a real model streams them.</summary>
+    private static int CountInstructions(string instructions)
+    {
+        CountedText? last = Volatile.Read(ref s_lastInstructions);
+        if (last is null || !ReferenceEquals(last.Text, instructions))
+        {
+            last = new CountedText(instructions, EchoWords.Count(instructions));
+            Volatile.Write(ref s_lastInstructions, last);
+        }
+
+        return last.Words;
+    }
+
+    private sealed record CountedText(string Text, int Words);
+
     private static string[] Fragments(string arguments)
     {
         if (arguments.Length < 6)
@@ -109,9 +123,13 @@ public sealed class EchoChatModel : IChatModel
         return [arguments[..third], arguments[third..(2 * third)], arguments[(2 * third)..]];
     }
 
+    // The instructions are one string for every response of a session (and of every session until a session.update
+    // changes them): counted once, not per response.
+    private static CountedText? s_lastInstructions;
+
     private static int CountInputTokens(ChatRequest request)
     {
-        var count = request.Instructions is null ? 0 : EchoWords.Count(request.Instructions);
+        var count = request.Instructions is null ? 0 : CountInstructions(request.Instructions);
         foreach (var message in request.Messages)
         {
             count += EchoWords.Count(message.Content);
