@@ -31,14 +31,17 @@ public sealed class OverheadRunner(LoadOptions options, ServerLauncher launcher)
             var uri = new Uri(server.WebSocketUri);
             // Warm-up: JIT tiering and first-use set-up are not measured. A profile of the text workload after a 2 s
             // warm-up still had ~18 % of the server's samples in the JIT (tier-0 → instrumented → tier-1 on two shared
-            // cores); after 20 s, none. Every server gets the same longer warm-up.
-            await TextResponsesAsync(server, uri, Connections, TimeSpan.FromSeconds(8), result.Errors);
-            await HandshakesAsync(server, uri, TimeSpan.FromSeconds(3), result.Errors);
-            await AppendsAsync(server, uri, 20, TimeSpan.FromSeconds(3), result.Errors);
-            // 100 ms appends take other paths (frames over several 4 KB transport segments): without their own warm-up
-            // their first measured window held the JIT's tiering of those paths (perf: 8 % of the samples on the
-            // tiered-compilation thread), 0.2-0.4 ms per append on a server that spends 0.1 ms once warm.
-            await AppendsAsync(server, uri, 100, TimeSpan.FromSeconds(3), result.Errors);
+            // cores); after 20 s, none. Every server gets the same longer warm-up (`--no-warmup`: none, for a smoke test).
+            if (options.WarmUp)
+            {
+                await TextResponsesAsync(server, uri, Connections, TimeSpan.FromSeconds(8), result.Errors);
+                await HandshakesAsync(server, uri, TimeSpan.FromSeconds(3), result.Errors);
+                await AppendsAsync(server, uri, 20, TimeSpan.FromSeconds(3), result.Errors);
+                // 100 ms appends take other paths (frames over several 4 KB transport segments): without their own
+                // warm-up their first measured window held the JIT's tiering of those paths (perf: 8 % of the samples
+                // on the tiered-compilation thread), 0.2-0.4 ms per append on a server that spends 0.1 ms once warm.
+                await AppendsAsync(server, uri, 100, TimeSpan.FromSeconds(3), result.Errors);
+            }
 
             if (options.Runs("text"))
             {
