@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Issue #13: gateway overhead side by side, one command, one run. Builds Release, then runs the same workloads against
 # a stock ASP.NET Core server of the same protocol subset (bench/Realtime.Stock), this server on its default profile,
-# and this server with every stage on an instant gRPC backend; prints the table with ratios against stock and appends
-# it to bench/results/overhead.md. Extra arguments go to the load tool (e.g. --seconds 3 --idle 1000).
+# and this server with every stage on an instant gRPC backend, all three started at once and each workload's window
+# run on them in turn for three rounds (the median round counts); prints the table with ratios against stock and
+# appends it to bench/results/overhead.md. Extra arguments go to the load tool (e.g. --seconds 3 --rounds 5 --idle 1000).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"

@@ -29,6 +29,9 @@ public sealed class LoadOptions
 
     public int OverheadSeconds { get; private set; } = 5;
 
+    /// <summary>`--rounds`: windows per workload and target in overhead runs, interleaved across targets; the median counts.</summary>
+    public int Rounds { get; private set; } = 3;
+
     /// <summary>`--workloads text,single,handshake,append20,append100`: the overhead workloads to run (all by default), e.g. one at a time under a profiler.</summary>
     public string[] Workloads { get; private set; } = ["text", "single", "handshake", "append20", "append100"];
 
@@ -70,6 +73,7 @@ public sealed class LoadOptions
                 case "--settle": options.SettleSeconds = Bounded(int.Parse(value, CultureInfo.InvariantCulture), 1, 600, "--settle"); break;
 
                 case "--seconds": options.OverheadSeconds = Bounded(int.Parse(value, CultureInfo.InvariantCulture), 1, 120, "--seconds"); break;
+                case "--rounds": options.Rounds = Bounded(int.Parse(value, CultureInfo.InvariantCulture), 1, 15, "--rounds"); break;
                 case "--workloads": options.Workloads = value.Split(','); break;
                 case "--vad": options.Vad = value is "silero" or "energy" ? value : throw new ArgumentException("--vad silero|energy"); break;
                 default: throw new ArgumentException("unknown option " + args[i]);

@@ -14,7 +14,7 @@ public static class OverheadReport
         var text = new StringBuilder();
         OverheadResult stock = results.FirstOrDefault(r => r.Target == "stock") ?? results[0];
         OverheadResult[] others = results.Where(r => r != stock).ToArray();
-        text.AppendLine(CultureInfo.InvariantCulture, $"## Overhead run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {options.OverheadSeconds} s per workload");
+        text.AppendLine(CultureInfo.InvariantCulture, $"## Overhead run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {options.OverheadSeconds} s per workload window, {options.Rounds} rounds interleaved across the servers (median round)");
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"- {Environment.ProcessorCount} cores shared with the load tool; load average before: {loadBefore}; after: {loadAfter}");
         text.AppendLine("- CPU = the server process's utime + stime (/proc) over the window; ratio = stock ÷ ours for costs, ours ÷ stock for rates (> 1: ours better)");

@@ -23,68 +23,141 @@ public sealed class OverheadRunner(LoadOptions options, ServerLauncher launcher)
 
     private TimeSpan Window => TimeSpan.FromSeconds(options.OverheadSeconds);
 
-    public async Task<OverheadResult> RunAsync(string target)
+    /// <summary>
+    /// Runs every workload against every target, interleaved: all servers are started, then each workload's window
+    /// runs once per target in turn, for <see cref="LoadOptions.Rounds"/> rounds (the first target rotating), and each
+    /// figure is taken from the target's median round (by CPU per operation). A slow spell of the machine (it moves
+    /// every server's figures by up to a third) then falls on every target alike instead of on whichever ran then.
+    /// Idle sessions are measured afterwards on fresh servers, one target at a time.
+    /// </summary>
+    public async Task<List<OverheadResult>> RunAsync(IReadOnlyList<string> targets)
     {
-        var result = new OverheadResult(target);
-        await using (ServerProcess server = await launcher.StartAsync(target) ?? throw new InvalidOperationException("overhead runs need a server the tool starts"))
+        var results = targets.Select(t => new OverheadResult(t)).ToList();
+        var servers = new List<ServerProcess>();
+        try
         {
-            var uri = new Uri(server.WebSocketUri);
-            // Warm-up: JIT tiering and first-use set-up are not measured. A profile of the text workload after a 2 s
-            // warm-up still had ~18 % of the server's samples in the JIT (tier-0 → instrumented → tier-1 on two shared
-            // cores); after 20 s, none. Every server gets the same longer warm-up (`--no-warmup`: none, for a smoke test).
+            foreach (string target in targets)
+            {
+                Console.Error.WriteLine($"{DateTime.UtcNow:HH:mm:ss} starting {target} ({launcher.Describe(target)})");
+                servers.Add(await launcher.StartAsync(target) ?? throw new InvalidOperationException("overhead runs need a server the tool starts"));
+            }
+
             if (options.WarmUp)
             {
-                await TextResponsesAsync(server, uri, Connections, TimeSpan.FromSeconds(8), result.Errors);
-                await HandshakesAsync(server, uri, TimeSpan.FromSeconds(3), result.Errors);
-                await AppendsAsync(server, uri, 20, TimeSpan.FromSeconds(3), result.Errors);
-                // 100 ms appends take other paths (frames over several 4 KB transport segments): without their own
-                // warm-up their first measured window held the JIT's tiering of those paths (perf: 8 % of the samples
-                // on the tiered-compilation thread), 0.2-0.4 ms per append on a server that spends 0.1 ms once warm.
-                await AppendsAsync(server, uri, 100, TimeSpan.FromSeconds(3), result.Errors);
+                for (int i = 0; i < servers.Count; i++)
+                {
+                    await WarmUpAsync(servers[i], results[i].Errors);
+                }
             }
 
-            if (options.Runs("text"))
+            foreach ((string name, Func<ServerProcess, Uri, OverheadResult, Task<Measured>> workload) in Workloads())
             {
-                (result.ResponsesPerSecond, result.CpuUsPerResponse, result.UserCpuUsPerResponse, result.ToolCpuUsPerResponse, _, result.SwitchesPerResponse, result.ResponseCost) = await TextResponsesAsync(server, uri, Connections, Window, result.Errors);
-                (result.ResponsesPerSecondWebSocketClient, result.CpuUsPerResponseWebSocketClient, _, result.ToolCpuUsPerResponseWebSocketClient, _, _, _) = await TextResponsesAsync(server, uri, Connections, Window, result.Errors, clientWebSocket: true);
-            }
+                if (!options.Runs(name == "text-websocket" ? "text" : name))
+                {
+                    continue;
+                }
 
-            if (options.Runs("single"))
-            {
-                (_, result.CpuUsPerResponseSingle, _, _, result.SingleLatencyMs, result.SwitchesPerResponseSingle, result.ResponseCostSingle) = await TextResponsesAsync(server, uri, 1, Window, result.Errors);
-            }
+                var rounds = new List<Measured>[servers.Count];
+                for (int round = 0; round < options.Rounds; round++)
+                {
+                    for (int turn = 0; turn < servers.Count; turn++)
+                    {
+                        int i = (turn + round) % servers.Count;
+                        Console.Error.WriteLine($"{DateTime.UtcNow:HH:mm:ss} {name}, round {round + 1}/{options.Rounds}: {targets[i]}");
+                        (rounds[i] ??= []).Add(await workload(servers[i], new Uri(servers[i].WebSocketUri), results[i]));
+                    }
+                }
 
-            if (options.Runs("handshake"))
-            {
-                (result.SessionsPerSecond, result.CpuUsPerSession, result.UserCpuUsPerSession, result.SwitchesPerSession, result.SessionCost) = await HandshakesAsync(server, uri, Window, result.Errors);
-            }
-
-            if (options.Runs("append20"))
-            {
-                (result.CpuUsPerAppend20, result.SwitchesPerAppend20, result.AppendCost20) = await AppendsAsync(server, uri, 20, Window, result.Errors);
-            }
-
-            if (options.Runs("append100"))
-            {
-                (result.CpuUsPerAppend100, result.SwitchesPerAppend100, result.AppendCost100) = await AppendsAsync(server, uri, 100, Window, result.Errors);
+                for (int i = 0; i < servers.Count; i++)
+                {
+                    List<Measured> measured = rounds[i];
+                    measured.Sort((x, y) => x.Key.CompareTo(y.Key));
+                    measured[measured.Count / 2].Apply(results[i]);
+                }
             }
         }
-
-        foreach (int count in options.Idle)
+        finally
         {
-            // A fresh server per count: what the idle sessions hold, not what earlier workloads left behind. The warm-up
-            // lets the JIT finish tiering the paths a session takes: after 1 s of each, the smaps of the idle window
-            // still grew ~2 MB of new code (memfd:doublemapper) and a few MB of native heap the JIT's compilations
-            // left in malloc's arenas, i.e. one-time process growth that a per-session figure at 1,000 counted as
-            // 4-5 KiB of every session (every server pays it; none of it scales with the sessions).
-            await using ServerProcess server = (await launcher.StartAsync(target))!;
-            var uri = new Uri(server.WebSocketUri);
-            await TextResponsesAsync(server, uri, Connections, TimeSpan.FromSeconds(4), result.Errors);
-            await HandshakesAsync(server, uri, TimeSpan.FromSeconds(3), result.Errors);
-            result.Idle[count] = await IdleAsync(server, uri, count, result.Errors);
+            foreach (ServerProcess server in servers)
+            {
+                await server.DisposeAsync();
+            }
         }
 
-        return result;
+        for (int i = 0; i < targets.Count; i++)
+        {
+            foreach (int count in options.Idle)
+            {
+                // A fresh server per count: what the idle sessions hold, not what earlier workloads left behind. The
+                // warm-up lets the JIT finish tiering the paths a session takes: after 1 s of each, the smaps of the
+                // idle window still grew ~2 MB of new code (memfd:doublemapper) and a few MB of native heap the JIT's
+                // compilations left in malloc's arenas, i.e. one-time process growth that a per-session figure at
+                // 1,000 counted as 4-5 KiB of every session (every server pays it; none of it scales with the sessions).
+                Console.Error.WriteLine($"{DateTime.UtcNow:HH:mm:ss} {count:N0} idle sessions: {targets[i]}");
+                await using ServerProcess server = (await launcher.StartAsync(targets[i]))!;
+                var uri = new Uri(server.WebSocketUri);
+                await TextResponsesAsync(server, uri, Connections, TimeSpan.FromSeconds(4), results[i].Errors);
+                await HandshakesAsync(server, uri, TimeSpan.FromSeconds(3), results[i].Errors);
+                results[i].Idle[count] = await IdleAsync(server, uri, count, results[i].Errors);
+            }
+        }
+
+        return results;
+    }
+
+    /// <summary>
+    /// JIT tiering and first-use set-up are not measured. A profile of the text workload after a 2 s warm-up still had
+    /// ~18 % of the server's samples in the JIT (tier-0 → instrumented → tier-1 on two shared cores); after 20 s, none.
+    /// Every server gets the same warm-up (`--no-warmup`: none, for a smoke test).
+    /// </summary>
+    private async Task WarmUpAsync(ServerProcess server, ErrorCounts errors)
+    {
+        var uri = new Uri(server.WebSocketUri);
+        await TextResponsesAsync(server, uri, Connections, TimeSpan.FromSeconds(8), errors);
+        await HandshakesAsync(server, uri, TimeSpan.FromSeconds(3), errors);
+        await AppendsAsync(server, uri, 20, TimeSpan.FromSeconds(3), errors);
+        // 100 ms appends take other paths (frames over several 4 KB transport segments): without their own warm-up
+        // their first measured window held the JIT's tiering of those paths (perf: 8 % of the samples on the
+        // tiered-compilation thread), 0.2-0.4 ms per append on a server that spends 0.1 ms once warm.
+        await AppendsAsync(server, uri, 100, TimeSpan.FromSeconds(3), errors);
+    }
+
+    /// <summary>One measured window of a workload: the figure that orders the rounds, and what it sets in the result.</summary>
+    private readonly record struct Measured(double Key, Action<OverheadResult> Apply);
+
+    /// <summary>The workloads in the order they run; each makes one window (`--workloads` names, text-websocket goes with text).</summary>
+    private IEnumerable<(string Name, Func<ServerProcess, Uri, OverheadResult, Task<Measured>> Run)> Workloads()
+    {
+        yield return ("text", async (server, uri, result) =>
+        {
+            var w = await TextResponsesAsync(server, uri, Connections, Window, result.Errors);
+            return new Measured(w.CpuUs, r => (r.ResponsesPerSecond, r.CpuUsPerResponse, r.UserCpuUsPerResponse, r.ToolCpuUsPerResponse, r.SwitchesPerResponse, r.ResponseCost) = (w.PerSecond, w.CpuUs, w.UserCpuUs, w.ToolCpuUs, w.Switches, w.Cost));
+        });
+        yield return ("text-websocket", async (server, uri, result) =>
+        {
+            var w = await TextResponsesAsync(server, uri, Connections, Window, result.Errors, clientWebSocket: true);
+            return new Measured(w.CpuUs, r => (r.ResponsesPerSecondWebSocketClient, r.CpuUsPerResponseWebSocketClient, r.ToolCpuUsPerResponseWebSocketClient) = (w.PerSecond, w.CpuUs, w.ToolCpuUs));
+        });
+        yield return ("single", async (server, uri, result) =>
+        {
+            var w = await TextResponsesAsync(server, uri, 1, Window, result.Errors);
+            return new Measured(w.CpuUs, r => (r.CpuUsPerResponseSingle, r.SingleLatencyMs, r.SwitchesPerResponseSingle, r.ResponseCostSingle) = (w.CpuUs, w.LatencyMs, w.Switches, w.Cost));
+        });
+        yield return ("handshake", async (server, uri, result) =>
+        {
+            var w = await HandshakesAsync(server, uri, Window, result.Errors);
+            return new Measured(w.CpuUs, r => (r.SessionsPerSecond, r.CpuUsPerSession, r.UserCpuUsPerSession, r.SwitchesPerSession, r.SessionCost) = (w.PerSecond, w.CpuUs, w.UserCpuUs, w.Switches, w.Cost));
+        });
+        yield return ("append20", async (server, uri, result) =>
+        {
+            var w = await AppendsAsync(server, uri, 20, Window, result.Errors);
+            return new Measured(w.CpuUs, r => (r.CpuUsPerAppend20, r.SwitchesPerAppend20, r.AppendCost20) = (w.CpuUs, w.Switches, w.Cost));
+        });
+        yield return ("append100", async (server, uri, result) =>
+        {
+            var w = await AppendsAsync(server, uri, 100, Window, result.Errors);
+            return new Measured(w.CpuUs, r => (r.CpuUsPerAppend100, r.SwitchesPerAppend100, r.AppendCost100) = (w.CpuUs, w.Switches, w.Cost));
+        });
     }
 
     /// <summary>

@@ -33,13 +33,7 @@ if (options.Overhead)
 {
     // Issue #13: the side-by-side gateway-overhead table (scripts/overhead.sh).
     string loadBefore = File.ReadAllText("/proc/loadavg").Trim();
-    var overhead = new List<OverheadResult>();
-    var overheadRunner = new OverheadRunner(options, launcher);
-    foreach (string target in options.Targets)
-    {
-        Console.Error.WriteLine($"{DateTime.UtcNow:HH:mm:ss} overhead workloads against {target} ({launcher.Describe(target)})");
-        overhead.Add(await overheadRunner.RunAsync(target));
-    }
+    List<OverheadResult> overhead = await new OverheadRunner(options, launcher).RunAsync(options.Targets);
 
     string table = OverheadReport.Format(options, overhead, loadBefore, File.ReadAllText("/proc/loadavg").Trim());
     Console.Out.Write(table);

@@ -25,7 +25,7 @@ public sealed partial class OverheadSmokeTests
 
         var start = new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { tool, "--overhead", "--target", "stock,ours", "--idle", "none", "--seconds", "1", "--workloads", "text,single,handshake", "--no-warmup", "--server", server, "--audio-dir", Path.GetDirectoryName(Repo.Audio("weather_question.wav"))! },
+            ArgumentList = { tool, "--overhead", "--target", "stock,ours", "--idle", "none", "--seconds", "1", "--rounds", "1", "--workloads", "text,single,handshake", "--no-warmup", "--server", server, "--audio-dir", Path.GetDirectoryName(Repo.Audio("weather_question.wav"))! },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             WorkingDirectory = Repo.Root,
