@@ -474,6 +474,7 @@ public sealed partial class RealtimeSession : IWebSocketSession, IInboxConsumer
             turn.Detector?.CancelSpeech();
             turn.SpeechItemId = null;
         }
+
         CommitAudio(itemId, _input.Length);
     }
 

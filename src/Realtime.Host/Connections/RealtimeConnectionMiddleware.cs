@@ -76,7 +76,7 @@ internal sealed class RealtimeConnectionMiddleware(ConnectionDelegate next, Real
 
     /// <remarks>
     /// Its own method: awaited here, its flush and completion awaiters were two fields more in the frame that every
-    /// session parks for its whole life (~56 bytes per idle session).
+    /// session parks for its whole life (32 bytes per idle session, gcdump).
     /// </remarks>
     private static async Task RejectAsync(PipeWriter output, HandshakeDecision decision)
     {

@@ -17,8 +17,8 @@ internal static class DeferredAccept
     private const int TcpDeferAccept = 9;
 
     /// <summary>
-    /// How long the kernel holds a connection that has sent nothing before handing it over anyway (it then goes
-    /// through Kestrel's own timeouts like any other).
+    /// The bound, in seconds, on how long the kernel defers a connection that has sent nothing (it rounds it up to its
+    /// SYN-ACK retransmission schedule). A client that speaks within it costs the server nothing until it does.
     /// </summary>
     private const int HoldSeconds = 10;
 
