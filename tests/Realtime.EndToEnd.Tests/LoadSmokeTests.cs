@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 
 namespace Realtime.EndToEnd.Tests;
@@ -13,39 +12,9 @@ public sealed partial class LoadSmokeTests
     [Fact]
     public async Task Two_speaking_sessions_and_twenty_idle_ones_are_measured_without_errors()
     {
-        // bin/<Configuration>/net10.0/ of this test: the tool and the server were built in the same configuration.
-        string configuration = Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd('/')))!;
-        string tool = Path.Combine(Repo.Root, "bench", "Realtime.Load", "bin", configuration, "net10.0", "Realtime.Load.dll");
-        string server = Path.Combine(Repo.Root, "src", "Realtime.Host", "bin", configuration, "net10.0", "realtime-fast.dll");
-        Assert.True(File.Exists(tool), tool);
-        Assert.True(File.Exists(server), server);
-
-        var start = new ProcessStartInfo("dotnet")
-        {
-            ArgumentList = { tool, "--target", "ours", "--backend", "instant", "--sessions", "2", "--duration", "5", "--idle", "20", "--no-warmup", "--settle", "60", "--server", server, "--audio-dir", Path.GetDirectoryName(Repo.Audio("weather_question.wav"))! },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = Repo.Root,
-        };
-        using Process process = Process.Start(start)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        Task<string> stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(TimeSpan.FromMinutes(4));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
-
-        string report = await stdout;
-        Assert.True(process.ExitCode == 0, report + await stderr);
+        (int exitCode, string report, string errors) = await LoadTool.RunAsync(
+            "--target", "ours", "--backend", "instant", "--sessions", "2", "--duration", "5", "--idle", "20", "--no-warmup", "--settle", "60", "--server", LoadTool.Server, "--audio-dir", LoadTool.AudioDirectory);
+        Assert.True(exitCode == 0, report + errors);
         Assert.Contains("### 2 paced speaking sessions", report, StringComparison.Ordinal);
         Assert.Contains("| sessions held | 2/2 |", report, StringComparison.Ordinal);
         Assert.Contains("| turns measured / fixture passes sent | 2/2 |", report, StringComparison.Ordinal);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 
@@ -15,40 +14,13 @@ public sealed partial class OverheadSmokeTests
     [Fact]
     public async Task Text_and_handshake_workloads_run_against_stock_and_ours_without_errors()
     {
-        string configuration = Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd('/')))!;
-        string tool = Path.Combine(Repo.Root, "bench", "Realtime.Load", "bin", configuration, "net10.0", "Realtime.Load.dll");
-        string server = Path.Combine(Repo.Root, "src", "Realtime.Host", "bin", configuration, "net10.0", "realtime-fast.dll");
-        Assert.True(File.Exists(tool), tool);
         // The tool starts the stock server from its Release build (ServerLauncher).
         string stock = Path.Combine(Repo.Root, "bench", "Realtime.Stock", "bin", "Release", "net10.0", "Realtime.Stock.dll");
         Assert.True(File.Exists(stock), stock);
 
-        var start = new ProcessStartInfo("dotnet")
-        {
-            ArgumentList = { tool, "--overhead", "--target", "stock,ours", "--idle", "none", "--seconds", "1", "--rounds", "1", "--workloads", "text,single,handshake", "--no-warmup", "--server", server, "--audio-dir", Path.GetDirectoryName(Repo.Audio("weather_question.wav"))! },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = Repo.Root,
-        };
-        using Process process = Process.Start(start)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        Task<string> stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(TimeSpan.FromMinutes(4));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
-
-        string report = await stdout;
-        Assert.True(process.ExitCode == 0, report + await stderr);
+        (int exitCode, string report, string errors) = await LoadTool.RunAsync(
+            "--overhead", "--target", "stock,ours", "--idle", "none", "--seconds", "1", "--rounds", "1", "--workloads", "text,single,handshake", "--no-warmup", "--server", LoadTool.Server, "--audio-dir", LoadTool.AudioDirectory);
+        Assert.True(exitCode == 0, report + errors);
         Assert.Contains("| errors | none | none |", report, StringComparison.Ordinal);
         foreach (Regex row in new[] { FrameClientRow(), WebSocketClientRow(), HandshakeRow() })
         {
