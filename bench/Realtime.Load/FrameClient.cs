@@ -192,12 +192,13 @@ public sealed class FrameClient : IAsyncDisposable
                 if (opcode == Text)
                 {
                     ReadOnlySpan<byte> json = _buffer.AsSpan(offset, length);
-                    if (IsType(json, type))
+                    ReadOnlySpan<byte> leading = ServerEvent.LeadingType(json);
+                    if (leading.SequenceEqual(type))
                     {
                         return true;
                     }
 
-                    if (IsType(json, "error"u8))
+                    if (leading.SequenceEqual("error"u8))
                     {
                         _errors.Add("error:" + ServerEvent.Read(json).ErrorCode);
                     }
@@ -222,10 +223,6 @@ public sealed class FrameClient : IAsyncDisposable
             }
         }
     }
-
-    /// <summary>Both servers under test write "type" first (see <see cref="ServerEvent.Read"/>).</summary>
-    private static bool IsType(ReadOnlySpan<byte> json, ReadOnlySpan<byte> type) =>
-        json.StartsWith("{\"type\":\""u8) && json[9..].StartsWith(type) && json.Length > 9 + type.Length && json[9 + type.Length] == (byte)'"';
 
     /// <summary>Takes one whole final frame from the buffer; a fragmented or masked server frame counts as an error.</summary>
     private bool TryTakeFrame(out byte opcode, out int offset, out int length)

@@ -50,9 +50,9 @@ public sealed class OverheadRunner(LoadOptions options, ServerLauncher launcher)
                 }
             }
 
-            foreach ((string name, Func<ServerProcess, Uri, OverheadResult, Task<Measured>> workload) in Workloads())
+            foreach ((string name, string option, Func<ServerProcess, Uri, OverheadResult, Task<Measured>> workload) in Workloads())
             {
-                if (!options.Runs(name == "text-websocket" ? "text" : name))
+                if (!options.Runs(option))
                 {
                     continue;
                 }
@@ -125,35 +125,35 @@ public sealed class OverheadRunner(LoadOptions options, ServerLauncher launcher)
     /// <summary>One measured window of a workload: the figure that orders the rounds, and what it sets in the result.</summary>
     private readonly record struct Measured(double Key, Action<OverheadResult> Apply);
 
-    /// <summary>The workloads in the order they run; each makes one window (`--workloads` names, text-websocket goes with text).</summary>
-    private IEnumerable<(string Name, Func<ServerProcess, Uri, OverheadResult, Task<Measured>> Run)> Workloads()
+    /// <summary>The workloads in the order they run, with the `--workloads` name that selects each; each makes one window.</summary>
+    private IEnumerable<(string Name, string Option, Func<ServerProcess, Uri, OverheadResult, Task<Measured>> Run)> Workloads()
     {
-        yield return ("text", async (server, uri, result) =>
+        yield return ("text", "text", async (server, uri, result) =>
         {
             var w = await TextResponsesAsync(server, uri, Connections, Window, result.Errors);
             return new Measured(w.CpuUs, r => (r.ResponsesPerSecond, r.CpuUsPerResponse, r.UserCpuUsPerResponse, r.ToolCpuUsPerResponse, r.SwitchesPerResponse, r.ResponseCost) = (w.PerSecond, w.CpuUs, w.UserCpuUs, w.ToolCpuUs, w.Switches, w.Cost));
         });
-        yield return ("text-websocket", async (server, uri, result) =>
+        yield return ("text-websocket", "text", async (server, uri, result) =>
         {
             var w = await TextResponsesAsync(server, uri, Connections, Window, result.Errors, clientWebSocket: true);
             return new Measured(w.CpuUs, r => (r.ResponsesPerSecondWebSocketClient, r.CpuUsPerResponseWebSocketClient, r.ToolCpuUsPerResponseWebSocketClient) = (w.PerSecond, w.CpuUs, w.ToolCpuUs));
         });
-        yield return ("single", async (server, uri, result) =>
+        yield return ("single", "single", async (server, uri, result) =>
         {
             var w = await TextResponsesAsync(server, uri, 1, Window, result.Errors);
             return new Measured(w.CpuUs, r => (r.CpuUsPerResponseSingle, r.SingleLatencyMs, r.SwitchesPerResponseSingle, r.ResponseCostSingle) = (w.CpuUs, w.LatencyMs, w.Switches, w.Cost));
         });
-        yield return ("handshake", async (server, uri, result) =>
+        yield return ("handshake", "handshake", async (server, uri, result) =>
         {
             var w = await HandshakesAsync(server, uri, Window, result.Errors);
             return new Measured(w.CpuUs, r => (r.SessionsPerSecond, r.CpuUsPerSession, r.UserCpuUsPerSession, r.SwitchesPerSession, r.SessionCost) = (w.PerSecond, w.CpuUs, w.UserCpuUs, w.Switches, w.Cost));
         });
-        yield return ("append20", async (server, uri, result) =>
+        yield return ("append20", "append20", async (server, uri, result) =>
         {
             var w = await AppendsAsync(server, uri, 20, Window, result.Errors);
             return new Measured(w.CpuUs, r => (r.CpuUsPerAppend20, r.SwitchesPerAppend20, r.AppendCost20) = (w.CpuUs, w.Switches, w.Cost));
         });
-        yield return ("append100", async (server, uri, result) =>
+        yield return ("append100", "append100", async (server, uri, result) =>
         {
             var w = await AppendsAsync(server, uri, 100, Window, result.Errors);
             return new Measured(w.CpuUs, r => (r.CpuUsPerAppend100, r.SwitchesPerAppend100, r.AppendCost100) = (w.CpuUs, w.Switches, w.Cost));

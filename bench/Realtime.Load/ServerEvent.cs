@@ -19,24 +19,31 @@ public readonly record struct ServerEvent(string Type, long AudioEndMs, string? 
 
     private static readonly byte[][] TypeOnlyUtf8 = TypeOnly.Select(System.Text.Encoding.UTF8.GetBytes).ToArray();
 
+    /// <summary>
+    /// The event's type when the event starts with it, else empty. Both servers under test write "type" first: the
+    /// load tool shares the cores with the server it measures, so the events it only counts are recognised without a
+    /// JSON pass or a string (it parsed ~10 per text response).
+    /// </summary>
+    public static ReadOnlySpan<byte> LeadingType(ReadOnlySpan<byte> json)
+    {
+        if (!json.StartsWith("{\"type\":\""u8))
+        {
+            return [];
+        }
+
+        ReadOnlySpan<byte> rest = json[9..];
+        int end = rest.IndexOf((byte)'"');
+        return end > 0 ? rest[..end] : [];
+    }
+
     public static ServerEvent Read(ReadOnlySpan<byte> json)
     {
-        // Both servers under test write "type" first: the load tool shares the cores with the server it measures, so
-        // the events it only counts are recognised without a JSON pass or a string (it parsed ~10 per text response).
-        if (json.StartsWith("{\"type\":\""u8))
+        ReadOnlySpan<byte> head = LeadingType(json);
+        for (int i = 0; i < TypeOnlyUtf8.Length && !head.IsEmpty; i++)
         {
-            ReadOnlySpan<byte> rest = json[9..];
-            int end = rest.IndexOf((byte)'"');
-            if (end > 0)
+            if (head.SequenceEqual(TypeOnlyUtf8[i]))
             {
-                ReadOnlySpan<byte> head = rest[..end];
-                for (int i = 0; i < TypeOnlyUtf8.Length; i++)
-                {
-                    if (head.SequenceEqual(TypeOnlyUtf8[i]))
-                    {
-                        return new ServerEvent(TypeOnly[i], -1, null, null);
-                    }
-                }
+                return new ServerEvent(TypeOnly[i], -1, null, null);
             }
         }
 
