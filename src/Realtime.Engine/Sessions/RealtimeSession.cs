@@ -56,11 +56,9 @@ public sealed partial class RealtimeSession : IWebSocketSession, IInboxConsumer
     private ITimer? _expiry;
     private readonly ILogger _logger;
 
-    // The model, and what DescribeModel made of it, last time: one object, so no thread reads half of a pair.
-    private static EchoDescription? s_lastEchoDescription;
-
-    // The initial configuration last made (InitialConfig).
-    private static SessionConfig? s_lastInitialConfig;
+    // The configuration sessions started with last time, and what it was made from: one object, so no thread reads
+    // half of it (InitialConfig).
+    private static InitialConfigEntry? s_lastInitialConfig;
 
     internal RealtimeSession(RealtimeConnectionInfo info, IMessageOutput output, SessionEngines engines, RealtimeSessionOptions options, TimeProvider time, ILogger logger, ISessionEvents? events = null)
     {
@@ -77,54 +75,36 @@ public sealed partial class RealtimeSession : IWebSocketSession, IInboxConsumer
         _input = new InputAudioBuffer(options.MaxBufferedAudioBytes);
         _id = info.SessionId ?? RealtimeIds.NewSession();
         _expiresAt = time.GetUtcNow().Add(options.MaxDuration).ToUnixTimeSeconds();
-        _config = InitialConfig(DescribeModel(info.Model ?? engines.ProfileName, engines), info.TranscriptionIntent);
+        _config = InitialConfig(info.Model ?? engines.ProfileName, engines, info.TranscriptionIntent);
     }
 
     /// <summary>
     /// The configuration a session of <paramref name="model"/> starts with. Configurations are replaced, never changed
     /// (see <see cref="SessionConfig"/>), so the sessions of a model share the last one made until their first update:
-    /// ~180 bytes less per idle session.
+    /// neither its ~180 bytes nor the echo model's 300-byte description are made per idle session.
     /// </summary>
-    private static SessionConfig InitialConfig(string model, bool transcription)
+    private static SessionConfig InitialConfig(string model, SessionEngines engines, bool transcription)
     {
-        SessionConfig? last = Volatile.Read(ref s_lastInitialConfig);
-        if (last is not null && last.IsTranscription == transcription && last.Model == model)
+        bool echo = engines.Llm.Name == "builtin:echo";
+        InitialConfigEntry? last = Volatile.Read(ref s_lastInitialConfig);
+        if (last is not null && last.Model == model && last.Echo == echo && last.Transcription == transcription)
         {
-            return last;
+            return last.Config;
         }
 
-        var made = new SessionConfig { IsTranscription = transcription, Model = model };
-        Volatile.Write(ref s_lastInitialConfig, made);
+        var made = new SessionConfig { IsTranscription = transcription, Model = echo ? DescribeEcho(model) : model };
+        Volatile.Write(ref s_lastInitialConfig, new InitialConfigEntry(model, echo, transcription, made));
         return made;
     }
 
     /// <summary>
-    /// The session's `model` as clients see it. The built-in echo LLM is a diagnostic, not a language model: say so
-    /// where every client and log shows it, so nobody mistakes its answers for a model's.
+    /// The session's `model` as clients see it when the LLM is the built-in echo: a diagnostic, not a language model.
+    /// Said where every client and log shows it, so nobody mistakes its answers for a model's.
     /// </summary>
-    /// <remarks>
-    /// The description is kept for the last model described: every session of the default profile shows the same one,
-    /// and a 300-byte string per idle session was a tenth of what such a session held.
-    /// </remarks>
-    private static string DescribeModel(string model, SessionEngines engines)
-    {
-        if (engines.Llm.Name != "builtin:echo")
-        {
-            return model;
-        }
+    private static string DescribeEcho(string model) =>
+        $"{model} (builtin:echo diagnostic responder: answers with what it heard; configure Realtime:Models:<name>:Llm for a real LLM)";
 
-        EchoDescription? last = Volatile.Read(ref s_lastEchoDescription);
-        if (last is not null && last.Model == model)
-        {
-            return last.Text;
-        }
-
-        string described = $"{model} (builtin:echo diagnostic responder: answers with what it heard; configure Realtime:Models:<name>:Llm for a real LLM)";
-        Volatile.Write(ref s_lastEchoDescription, new EchoDescription(model, described));
-        return described;
-    }
-
-    private sealed record EchoDescription(string Model, string Text);
+    private sealed record InitialConfigEntry(string Model, bool Echo, bool Transcription, SessionConfig Config);
 
     /// <summary>The effective session configuration (read by tests and diagnostics; owned by the loop).</summary>
     public SessionConfig Config => _config;
