@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
 using Realtime.Host.Connections;
 using Realtime.Host.Engines;
@@ -38,6 +39,8 @@ public static class RealtimeServer
             services.GetRequiredService<TimeProvider>(),
             services.GetRequiredService<ILoggerFactory>().CreateLogger<ClientSecrets.ClientSecretIssuer>()));
         builder.Services.AddSingleton<RealtimeConnectionRunner>();
+        builder.Services.AddSingleton<RealtimeConnectionMiddleware>();
+        builder.Services.AddSingleton<Transport.PlaintextEndpoints>();
         builder.Services.AddSingleton<SessionRegistry>();
         builder.Services.AddTelephony(builder.Configuration);
         builder.Services.AddHostedService<DrainDelay>();
@@ -56,6 +59,8 @@ public static class RealtimeServer
             sockets.UnsafePreferInlineScheduling = inline;
             sockets.CreateBoundListenSocket = DeferredAccept.CreateBoundListenSocket;
         });
+        // After UseSockets: Kestrel picks the transport registered last.
+        builder.Services.AddSingleton<IConnectionListenerFactory, Transport.RealtimeFirstTransportFactory>();
         builder.WebHost.ConfigureKestrel((context, kestrel) => EndpointBinding.Bind(kestrel, context.Configuration["urls"], context.Configuration));
         configure?.Invoke(builder);
 

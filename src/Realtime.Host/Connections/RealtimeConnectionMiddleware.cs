@@ -6,17 +6,42 @@ using Realtime.Wire.Http;
 namespace Realtime.Host.Connections;
 
 /// <summary>
-/// Kestrel connection middleware (after TLS): peeks the first request of each connection. A
-/// `GET /v1/realtime` with `Upgrade: websocket` is taken over on the raw transport pipes (our handshake and
-/// frames, no HTTP pipeline cost); anything else is handed to Kestrel's HTTP pipeline unconsumed.
+/// Peeks the first request of each connection. A `GET /v1/realtime` with `Upgrade: websocket` is taken over on the
+/// raw transport pipes (our handshake and frames, no HTTP pipeline cost); anything else is left unconsumed for
+/// Kestrel's HTTP pipeline. Runs straight from the accept on plaintext endpoints (<see cref="RealtimeFirstListener"/>)
+/// and as Kestrel connection middleware after TLS on the others (<see cref="Before"/>).
 /// </summary>
-internal sealed class RealtimeConnectionMiddleware(ConnectionDelegate next, RealtimeConnectionRunner runner)
+internal sealed class RealtimeConnectionMiddleware(RealtimeConnectionRunner runner)
 {
+    /// <summary>As Kestrel connection middleware: what is not a Realtime upgrade goes on to <paramref name="next"/>.</summary>
+    public ConnectionDelegate Before(ConnectionDelegate next) => context =>
+    {
+        Task<bool> serving = ServeAsync(context);
+        if (serving.IsCompletedSuccessfully)
+        {
+            return serving.Result ? Task.CompletedTask : next(context);
+        }
+
+        return HandOnUnlessServedAsync(serving, next, context);
+    };
+
+    private static async Task HandOnUnlessServedAsync(Task<bool> serving, ConnectionDelegate next, ConnectionContext context)
+    {
+        if (!await serving.ConfigureAwait(false))
+        {
+            await next(context).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Serves the connection if its first request is a Realtime upgrade (true once the session is over), or leaves its
+    /// bytes unread in the pipe and returns false.
+    /// </summary>
     /// <remarks>
     /// One async method for the whole connection, peek and session alike: its frame stays parked for as long as the
     /// session lives, and every frame nested in it was another ~150 bytes per idle session.
     /// </remarks>
-    public async Task OnConnectionAsync(ConnectionContext context)
+    public async Task<bool> ServeAsync(ConnectionContext context)
     {
         PipeReader input = context.Transport.Input;
         try
@@ -32,7 +57,7 @@ internal sealed class RealtimeConnectionMiddleware(ConnectionDelegate next, Real
 
                     case Peek.Rejected:
                         await RejectAsync(context.Transport.Output, decision!).ConfigureAwait(false);
-                        return;
+                        return true;
 
                     case Peek.Upgrade:
                         // Not flushed here: the 101 leaves with session.created in one send (one syscall and segment less per session).
@@ -59,7 +84,13 @@ internal sealed class RealtimeConnectionMiddleware(ConnectionDelegate next, Real
                         }
 
                         runner.Finish(opened, failure);
-                        return;
+                        if (opened.Connection.TransportAbandoned)
+                        {
+                            // Its socket may hold a send the peer never takes: end it now, not when the peer goes.
+                            context.Abort(new ConnectionAbortedException("The peer stopped taking data."));
+                        }
+
+                        return true;
                 }
 
                 break;
@@ -68,10 +99,10 @@ internal sealed class RealtimeConnectionMiddleware(ConnectionDelegate next, Real
         catch (Exception ex) when (ex is OperationCanceledException or ConnectionResetException or IOException)
         {
             // The client went away while its first request was being read; nothing to answer.
-            return;
+            return true;
         }
 
-        await next(context).ConfigureAwait(false);
+        return false;
     }
 
     /// <remarks>

@@ -15,6 +15,12 @@ internal static class RealtimeMetrics
 
     public static readonly UpDownCounter<long> SessionsOpen = Meter.CreateUpDownCounter<long>("realtime.sessions.open", "{session}", "Realtime sessions currently open.");
 
+    /// <summary>
+    /// TCP connections a Realtime listener is serving itself (upgrades on plaintext endpoints, tag server.port); every
+    /// other connection is Kestrel's and counted in its kestrel.active_connections.
+    /// </summary>
+    public static readonly UpDownCounter<long> ConnectionsOpen = Meter.CreateUpDownCounter<long>("realtime.connections.open", "{connection}", "TCP connections served by the Realtime listener itself (tag server.port); Kestrel counts the others.");
+
     public static readonly Counter<long> Sessions = Meter.CreateCounter<long>("realtime.sessions", "{session}", "Realtime sessions opened since start.");
 
     public static readonly Counter<long> SessionsRejected = Meter.CreateCounter<long>("realtime.sessions.rejected", "{session}", "Upgrades refused by a limit or drain (tag reason).");

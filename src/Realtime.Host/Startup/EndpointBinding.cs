@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Realtime.Host.Connections;
+using Realtime.Host.Transport;
 
 namespace Realtime.Host.Startup;
 
@@ -36,6 +37,7 @@ internal static class EndpointBinding
             }
 
             X509Certificate2? certificate = https ? LoadCertificate(configuration) : null;
+            kestrel.ApplicationServices.GetRequiredService<PlaintextEndpoints>().Declare(address.Port, https);
             void Configure(ListenOptions listen)
             {
                 if (certificate is not null)
@@ -47,7 +49,7 @@ internal static class EndpointBinding
                     listen.UseHttps(certificate);
                 }
 
-                listen.Use(next => new RealtimeConnectionMiddleware(next, listen.ApplicationServices.GetRequiredService<RealtimeConnectionRunner>()).OnConnectionAsync);
+                listen.Use(next => listen.ApplicationServices.GetRequiredService<RealtimeConnectionMiddleware>().Before(next));
             }
 
             string host = address.Host;

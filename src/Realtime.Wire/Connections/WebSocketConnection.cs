@@ -109,6 +109,13 @@ public sealed class WebSocketConnection : IMessageOutput
     /// <summary>How the connection ended (valid after <see cref="RunAsync"/> completes).</summary>
     public CloseReason Outcome { get; private set; }
 
+    /// <summary>
+    /// True once the transport was given up: a write failed, or the peer took nothing for a whole close timeout. What
+    /// is still queued below the pipe will never be taken, so the owner aborts the transport instead of letting it
+    /// wait on a send that never completes (the socket, and the connection, would stay open).
+    /// </summary>
+    public bool TransportAbandoned => _transportBroken;
+
     /// <inheritdoc />
     public bool SendText(ReadOnlySpan<byte> utf8Payload)
     {

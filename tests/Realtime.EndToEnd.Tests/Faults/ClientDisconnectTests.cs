@@ -10,7 +10,7 @@ public sealed class ClientDisconnectTests
     [Fact]
     public async Task TcpResetWhileAudioStreamsCancelsTheBackendCallAndReleasesTheSession()
     {
-        using var connections = new KestrelConnections();
+        using var connections = new ServerConnections();
         await using FaultServer server = await FaultServer.StartAsync();
         await using RawRealtimeClient client = await server.ConnectRawAsync();
         await client.ReadUntilEventAsync("session.created");

@@ -19,7 +19,7 @@ public sealed class PoolTrackingTests
     [Fact]
     public async Task SessionsOfEveryKindReturnEveryPooledBufferExactlyOnce()
     {
-        using var connections = new Faults.KestrelConnections();
+        using var connections = new Faults.ServerConnections();
         await using OpsServer server = await OpsServer.StartAsync();
         // One session before tracking warms the lazy engines, whose long-lived buffers are not a session's. Tracking
         // starts once the server has finished it entirely (its connection gone): its last drain returns a buffer it

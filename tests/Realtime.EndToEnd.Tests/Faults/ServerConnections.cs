@@ -3,19 +3,21 @@ using System.Diagnostics.Metrics;
 namespace Realtime.EndToEnd.Tests.Faults;
 
 /// <summary>
-/// Counts the open TCP connections of one Kestrel port through its `kestrel.active_connections` instrument: what the
-/// server still holds below the session level (a session can be released while its connection lives on).
+/// Counts the open TCP connections of one server port: Kestrel's `kestrel.active_connections` (HTTP, TLS) plus the
+/// Realtime listener's `realtime.connections.open` (upgrades it serves itself): what the server still holds below the
+/// session level (a session can be released while its connection lives on).
 /// </summary>
-internal sealed class KestrelConnections : IDisposable
+internal sealed class ServerConnections : IDisposable
 {
     private readonly MeterListener _listener = new();
     private readonly Dictionary<int, long> _open = [];
 
-    public KestrelConnections()
+    public ServerConnections()
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == "Microsoft.AspNetCore.Server.Kestrel" && instrument.Name == "kestrel.active_connections")
+            if ((instrument.Meter.Name == "Microsoft.AspNetCore.Server.Kestrel" && instrument.Name == "kestrel.active_connections")
+                || (instrument.Meter.Name == "Realtime.Fast" && instrument.Name == "realtime.connections.open"))
             {
                 listener.EnableMeasurementEvents(instrument);
             }
