@@ -59,8 +59,11 @@ public static class RealtimeServer
             sockets.UnsafePreferInlineScheduling = inline;
             sockets.CreateBoundListenSocket = DeferredAccept.CreateBoundListenSocket;
         });
-        // After UseSockets: Kestrel picks the transport registered last.
-        builder.Services.AddSingleton<IConnectionListenerFactory, Transport.RealtimeFirstTransportFactory>();
+        if (builder.Configuration.GetValue($"{RealtimeServerOptions.SectionName}:WebSocket:{nameof(RealtimeWebSocketOptions.DirectAccept)}", true))
+        {
+            // After UseSockets: Kestrel picks the transport registered last.
+            builder.Services.AddSingleton<IConnectionListenerFactory, Transport.RealtimeFirstTransportFactory>();
+        }
         builder.WebHost.ConfigureKestrel((context, kestrel) => EndpointBinding.Bind(kestrel, context.Configuration["urls"], context.Configuration));
         configure?.Invoke(builder);
 

@@ -56,7 +56,7 @@ public sealed class ServerFixture : IAsyncLifetime
         Directory.Delete(_certDir, recursive: true);
     }
 
-    private static (string Cert, string Key) WriteSelfSignedCertificate(string dir)
+    internal static (string Cert, string Key) WriteSelfSignedCertificate(string dir)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256);

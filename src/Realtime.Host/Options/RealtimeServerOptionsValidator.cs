@@ -8,7 +8,7 @@ internal sealed class RealtimeServerOptionsValidator(IConfiguration configuratio
     private const long RequiredMessageBytes = 21 * 1024 * 1024;
 
     private static readonly string[] LimitKeys = ["MaxMessageBytes", "MaxHandshakeHeaderBytes", "OutgoingFragmentBytes", "MaxPendingOutputBytes", "MaxConcurrentSessions", "MaxSessionsPerApiKey", "MaxEventsPerSecond", "DrainGracePeriodSeconds", "DrainDelaySeconds", "MaxAppendBytes", "MaxBufferedAudioBytes", "MaxConversationItems", "MaxConversationBytes"];
-    private static readonly string[] WebSocketKeys = ["KeepAliveIntervalSeconds", "KeepAliveTimeoutSeconds", "CloseTimeoutSeconds", "InlineScheduling"];
+    private static readonly string[] WebSocketKeys = ["KeepAliveIntervalSeconds", "KeepAliveTimeoutSeconds", "CloseTimeoutSeconds", "InlineScheduling", "DirectAccept"];
     private static readonly string[] ClientSecretKeys = ["SigningKeys"];
 
     public ValidateOptionsResult Validate(string? name, RealtimeServerOptions options)

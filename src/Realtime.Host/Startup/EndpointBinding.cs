@@ -37,9 +37,9 @@ internal static class EndpointBinding
             }
 
             X509Certificate2? certificate = https ? LoadCertificate(configuration) : null;
-            kestrel.ApplicationServices.GetRequiredService<PlaintextEndpoints>().Declare(address.Port, https);
             void Configure(ListenOptions listen)
             {
+                kestrel.ApplicationServices.GetRequiredService<PlaintextEndpoints>().Declare(listen.EndPoint, tls: certificate is not null);
                 if (certificate is not null)
                 {
                     // HTTP/1.1 only: a browser that negotiates h2 by ALPN opens its WebSocket as an HTTP/2 extended
