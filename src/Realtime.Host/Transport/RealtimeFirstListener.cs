@@ -37,6 +37,8 @@ internal sealed class RealtimeFirstListener : IConnectionListener
     private TaskCompletionSource? _allServed;
     private CancellationToken _stopping = new(canceled: true);
 
+    private static readonly TimeSpan AcceptRetryDelay = TimeSpan.FromMilliseconds(50);
+
     /// <summary>How long an aborted connection gets to finish its session's close path.</summary>
     private static readonly TimeSpan AbortWait = TimeSpan.FromSeconds(5);
 
@@ -48,7 +50,12 @@ internal sealed class RealtimeFirstListener : IConnectionListener
         _logger = logger;
         EndPoint = socket.LocalEndPoint!;
         _portTag = new("server.port", ((IPEndPoint)EndPoint).Port);
-        _acceptLoop = AcceptLoopAsync();
+        // Started with no execution context: Kestrel's bind runs in the host's start-up flow, and each connection here
+        // should begin as clean as one Kestrel dispatches (the session captures its own log scope).
+        using (ExecutionContext.SuppressFlow())
+        {
+            _acceptLoop = Task.Run(AcceptLoopAsync);
+        }
     }
 
     public EndPoint EndPoint { get; }
@@ -85,8 +92,6 @@ internal sealed class RealtimeFirstListener : IConnectionListener
 
     private async Task AcceptLoopAsync()
     {
-        // Off the caller's thread (Kestrel's bind), and with no context to flow into every connection.
-        await Task.Yield();
         while (true)
         {
             Socket accepted;
@@ -98,10 +103,16 @@ internal sealed class RealtimeFirstListener : IConnectionListener
             {
                 break;
             }
+            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionReset)
+            {
+                // The client gave up while its connection waited in the backlog: take the next one.
+                continue;
+            }
             catch (SocketException ex)
             {
-                // Reset while in the backlog, or out of descriptors for a moment: the next accept may succeed.
-                _logger.LogDebug("Accept on {EndPoint} failed: {Error}", EndPoint, ex.SocketErrorCode);
+                // Out of descriptors or memory for a moment: the next accept may succeed, but not in a tight loop.
+                _logger.LogWarning("Accept on {EndPoint} failed ({Error}); retrying", EndPoint, ex.SocketErrorCode);
+                await Task.Delay(AcceptRetryDelay).ConfigureAwait(false);
                 continue;
             }
 
@@ -166,6 +177,12 @@ internal sealed class RealtimeFirstListener : IConnectionListener
     {
         _socket.Dispose();
         await _acceptLoop.ConfigureAwait(false);
+        // Handed on after Kestrel's last accept: nobody will run them.
+        while (_handedOn.Reader.TryRead(out ConnectionContext? orphan))
+        {
+            await orphan.DisposeAsync().ConfigureAwait(false);
+        }
+
         Task allServed;
         lock (_served)
         {
