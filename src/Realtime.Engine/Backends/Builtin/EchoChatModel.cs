@@ -98,20 +98,6 @@ public sealed class EchoChatModel : IChatModel
     }
 
     /// <summary>Arguments JSON in three pieces (two when short), as a real model streams them.</summary>
-    private static int CountInstructions(string instructions)
-    {
-        CountedText? last = Volatile.Read(ref s_lastInstructions);
-        if (last is null || !ReferenceEquals(last.Text, instructions))
-        {
-            last = new CountedText(instructions, EchoWords.Count(instructions));
-            Volatile.Write(ref s_lastInstructions, last);
-        }
-
-        return last.Words;
-    }
-
-    private sealed record CountedText(string Text, int Words);
-
     private static string[] Fragments(string arguments)
     {
         if (arguments.Length < 6)
@@ -137,4 +123,18 @@ public sealed class EchoChatModel : IChatModel
 
         return count;
     }
+
+    private static int CountInstructions(string instructions)
+    {
+        CountedText? last = Volatile.Read(ref s_lastInstructions);
+        if (last is null || !ReferenceEquals(last.Text, instructions))
+        {
+            last = new CountedText(instructions, EchoWords.Count(instructions));
+            Volatile.Write(ref s_lastInstructions, last);
+        }
+
+        return last.Words;
+    }
+
+    private sealed record CountedText(string Text, int Words);
 }
