@@ -30,19 +30,29 @@ public sealed class ServerFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        (string certPath, string keyPath) = WriteSelfSignedCertificate(_certDir);
-        _app = RealtimeServer.Build(
+        (_app, Http, Https) = await StartHttpAndHttpsAsync(_certDir, $"--Realtime:ApiKeys:0={ApiKey}");
+    }
+
+    /// <summary>
+    /// Starts the server on an http and an https endpoint of 127.0.0.1 (ports chosen by the system), with a self-signed
+    /// certificate written into <paramref name="certDir"/>, Warning logging and <paramref name="settings"/>.
+    /// </summary>
+    internal static async Task<(WebApplication App, Uri Http, Uri Https)> StartHttpAndHttpsAsync(string certDir, params string[] settings)
+    {
+        (string certPath, string keyPath) = WriteSelfSignedCertificate(certDir);
+        WebApplication app = RealtimeServer.Build(
         [
             "--urls", "http://127.0.0.1:0;https://127.0.0.1:0",
             $"--Kestrel:Certificates:Default:Path={certPath}",
             $"--Kestrel:Certificates:Default:KeyPath={keyPath}",
-            $"--Realtime:ApiKeys:0={ApiKey}",
             "--Logging:LogLevel:Default=Warning",
+            .. settings,
         ]);
-        await _app.StartAsync();
-        ICollection<string> addresses = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
-        Http = new Uri(addresses.First(a => a.StartsWith("http://", StringComparison.Ordinal)));
-        Https = new Uri(addresses.First(a => a.StartsWith("https://", StringComparison.Ordinal)));
+        await app.StartAsync();
+        ICollection<string> addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        return (app,
+            new Uri(addresses.First(a => a.StartsWith("http://", StringComparison.Ordinal))),
+            new Uri(addresses.First(a => a.StartsWith("https://", StringComparison.Ordinal))));
     }
 
     public async ValueTask DisposeAsync()
@@ -56,7 +66,7 @@ public sealed class ServerFixture : IAsyncLifetime
         Directory.Delete(_certDir, recursive: true);
     }
 
-    internal static (string Cert, string Key) WriteSelfSignedCertificate(string dir)
+    private static (string Cert, string Key) WriteSelfSignedCertificate(string dir)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256);

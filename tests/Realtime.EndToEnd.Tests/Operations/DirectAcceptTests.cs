@@ -3,11 +3,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using Realtime.EndToEnd.Tests.Faults;
-using Realtime.Host;
 
 namespace Realtime.EndToEnd.Tests.Operations;
 
@@ -89,19 +85,8 @@ public sealed class DirectAcceptTests : IAsyncDisposable
 
     private async Task<(Uri Http, Uri Https)> StartAsync(params string[] settings)
     {
-        (string certPath, string keyPath) = ServerFixture.WriteSelfSignedCertificate(_certDir);
-        _app = RealtimeServer.Build(
-        [
-            "--urls", "http://127.0.0.1:0;https://127.0.0.1:0",
-            $"--Kestrel:Certificates:Default:Path={certPath}",
-            $"--Kestrel:Certificates:Default:KeyPath={keyPath}",
-            "--Logging:LogLevel:Default=Warning",
-            .. settings,
-        ]);
-        await _app.StartAsync(TestContext.Current.CancellationToken);
-        ICollection<string> addresses = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
-        return (new Uri(addresses.First(a => a.StartsWith("http://", StringComparison.Ordinal))),
-            new Uri(addresses.First(a => a.StartsWith("https://", StringComparison.Ordinal))));
+        (_app, Uri http, Uri https) = await ServerFixture.StartHttpAndHttpsAsync(_certDir, settings);
+        return (http, https);
     }
 
     private static async Task<SslStream> ConnectTlsAsync(Uri https)
